@@ -1,0 +1,49 @@
+// CLI entry. Each file in ./commands registers one command; only main() ends
+// the process. User errors print one line and exit 2; bugs print a stack.
+import { readdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Command, CommanderError } from 'commander'
+import { isUserError } from '../errors.js'
+
+export interface CommandModule {
+  register(program: Command): void
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('decnet')
+    .description('A honeypot deception network: decoy hosts with emulated services; every touch is an event.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+  const dir = join(HERE, 'commands')
+  const files = readdirSync(dir)
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !/\.test\.(ts|js)$/.test(f))
+    .sort()
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as Partial<CommandModule>
+    mod.register?.(program)
+  }
+  return program
+}
+
+/** Runs the CLI; resolves to the exit code. Commands set process.exitCode for non-zero results. */
+export async function main(argv: string[]): Promise<number> {
+  const program = await buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help/version exit 0; usage errors were printed by commander
+      return e.exitCode === 0 ? 0 : 2
+    }
+    if (isUserError(e)) {
+      process.stderr.write(`decnet: ${e.message}\n`)
+      return e.exitCode
+    }
+    throw e
+  }
+}
