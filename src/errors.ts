@@ -20,6 +20,8 @@ export const ErrorCodes = [
   'PORT_PRIVILEGED',
   'ADDRESS_UNAVAILABLE',
   'STATE_MISSING',
+  'DEPLOYMENT_ACTIVE',
+  'DEPLOY_FAILED',
   'STORE_ERROR',
   'PCAP_INVALID',
 ] as const

@@ -10,6 +10,7 @@ import type {
   ArtifactStore, DeckyIdentity, EmitOptions, EventLog, EventSink, HoneypotContext, Peer, ServiceLimits, Session,
 } from './context.js'
 import type { SeededRng } from './rng.js'
+import { asError, serviceScope } from './supervisor.js'
 
 export interface ContextOptions {
   decky: DeckyIdentity
@@ -61,6 +62,11 @@ export function createContext(o: ContextOptions): HoneypotContext {
     const peer = peerOf(socket)
     const localPort = socket.localPort ?? 0
     socket.on('error', () => {}) // resets and timeouts are normal here; close() reports
+    guardSocket(socket, (e) => {
+      events.emit('service_error', { phase: 'session', error: e.message, src_ip: peer.ip, src_port: peer.port }, { severity: Severity.ERROR })
+      log.warn(`session error from ${peer.ip}:${peer.port}: ${e.stack ?? e.message}`)
+      socket.destroy()
+    })
     const ipCount = perIp.get(peer.ip) ?? 0
     if (open >= o.limits.maxConnections || ipCount >= o.limits.maxConnectionsPerIp) {
       events.emit('connection_refused', {
@@ -138,6 +144,27 @@ export function createContext(o: ContextOptions): HoneypotContext {
     accept,
     log,
   }
+}
+
+/**
+ * One connection's bug costs that connection only: an exception thrown by a
+ * listener of this socket is caught and reported instead of reaching
+ * 'uncaughtException'. Listeners also run in the service's scope (Node does
+ * not carry AsyncLocalStorage into an accepted socket's events), so timers and
+ * promises they create stay attributed to the service.
+ */
+function guardSocket(socket: Socket, onError: (e: Error) => void): void {
+  const scope = serviceScope.getStore()
+  const original = socket.emit as (this: Socket, event: string | symbol, ...args: unknown[]) => boolean
+  const guarded = function (this: Socket, event: string | symbol, ...args: unknown[]): boolean {
+    try {
+      return scope ? serviceScope.run(scope, () => original.apply(this, [event, ...args])) : original.apply(this, [event, ...args])
+    } catch (e) {
+      onError(asError(e))
+      return false
+    }
+  }
+  socket.emit = guarded as Socket['emit']
 }
 
 export function serviceStateDir(home: string, decky: string, service: string): string {

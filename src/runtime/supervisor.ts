@@ -19,6 +19,10 @@ export class ServiceSupervisor {
   state: ServiceState = 'stopped'
   restarts = 0
   lastError: string | undefined
+  /** errno-style code of the last failure (EADDRINUSE, EACCES, …), when it had one. */
+  lastErrorCode: string | undefined
+  /** The last failure itself (listen errors carry .address and .port). */
+  lastFailure: Error | undefined
   #honeypot: Honeypot | undefined
   #timer: NodeJS.Timeout | undefined
   #backoff: number = BACKOFF_MS.first
@@ -49,7 +53,7 @@ export class ServiceSupervisor {
       this.#backoff = BACKOFF_MS.first
       return true
     } catch (e) {
-      await this.#failed(e as Error, 'start')
+      await this.#failed(asError(e), 'start')
       return false
     }
   }
@@ -62,7 +66,9 @@ export class ServiceSupervisor {
 
   async #failed(err: Error, phase: 'start' | 'crash'): Promise<void> {
     this.lastError = err.message
-    this.ctx.events.emit('service_error', { phase, error: err.message, code: (err as NodeJS.ErrnoException).code, restarts: this.restarts }, { severity: Severity.ERROR })
+    this.lastErrorCode = (err as NodeJS.ErrnoException).code
+    this.lastFailure = err
+    this.ctx.events.emit('service_error', { phase, error: err.message, code: this.lastErrorCode, restarts: this.restarts }, { severity: Severity.ERROR })
     this.ctx.log.warn(`${phase} failed: ${err.message}`)
     await this.#closeHoneypot()
     if (this.#stopping) return
@@ -99,6 +105,10 @@ export class ServiceSupervisor {
     await this.#closeHoneypot()
     this.state = 'stopped'
   }
+}
+
+export function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e))
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

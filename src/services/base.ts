@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import type { EmulatorFactory } from '../runtime/context.js'
 import type { ServiceConfig, ServiceConfigValue } from '../config/model.js'
 import { DecnetError } from '../errors.js'
+import { envFromSchema } from './_env.js'
 
 export type FieldType = 'string' | 'password' | 'int' | 'bool' | 'textarea' | 'enum' | 'multi_enum'
 
@@ -15,11 +16,17 @@ export interface ConfigField {
   type: FieldType
   /** Applied by resolveConfig when the key is absent. */
   default?: ServiceConfigValue
-  /** UI hint and: never written to compose files in the clear (see secretsEnv). */
+  /** UI hint and: never written to compose files in the clear (see secretEnvNames). */
   secret?: boolean
   help?: string
   enum?: readonly string[]
   placeholder?: string
+  /**
+   * Environment variable this key becomes in the service container (see
+   * services/_env.ts for the encoding). The default `environment()` maps
+   * every present key that names one; keys without it never reach the container.
+   */
+  env?: string
 }
 
 /** A persona value failed its schema. The message is `<key>: <problem>`. */
@@ -128,6 +135,7 @@ export const TEMPLATES_DIR = join(HERE, '..', '..', 'templates')
 
 export abstract class BaseService {
   abstract readonly name: string
+  /** TCP ports. UDP ports come from udpPorts(cfg). */
   abstract readonly ports: readonly number[]
   readonly defaultImage: string = 'build'
   readonly fleetSingleton: boolean = false
@@ -196,9 +204,17 @@ export abstract class BaseService {
     return frag
   }
 
-  /** Service-specific environment from resolved persona values. */
-  protected environment(_cfg: ServiceConfig): Record<string, string> {
-    return {}
+  /** Service-specific environment from resolved persona values (default: the schema's `env` names). */
+  protected environment(cfg: ServiceConfig): Record<string, string> {
+    return envFromSchema(this.configSchema, cfg)
+  }
+
+  /**
+   * Environment variables of the fragment that carry secret fields. The
+   * composer moves them to a 0600 env file instead of the compose file.
+   */
+  secretEnvNames(): string[] {
+    return this.configSchema.filter((f) => f.secret && f.env).map((f) => f.env as string)
   }
 
   protected capAdd(): string[] {

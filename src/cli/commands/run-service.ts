@@ -1,0 +1,99 @@
+// decnet run-service [slug]: run one emulator in the foreground. The
+// entrypoint of service containers: NODE_NAME (decky), SERVICE (slug, or the
+// argument), HOSTNAME (persona hostname), LOG_TARGET (syslog collector; else
+// RFC 5424 lines on stdout) and the persona variables the plugin's
+// composeFragment set.
+import type { Command } from 'commander'
+import { hostname as osHostname, networkInterfaces } from 'node:os'
+import { join } from 'node:path'
+import { UserError } from '../../errors.js'
+import { getService, loadServices } from '../../services/registry.js'
+import { configFromEnv } from '../../services/_env.js'
+import { decnetHome } from '../../runtime/paths.js'
+import { installSecret } from '../../runtime/install.js'
+import { makeServiceContext } from '../../runtime/service-runtime.js'
+import { ServiceSupervisor } from '../../runtime/supervisor.js'
+import type { DeckyIdentity, EventSink } from '../../runtime/context.js'
+import { formatEvent } from '../../syslog/index.js'
+import { logTargetSink, type ClosableSink } from '../../engines/log-target.js'
+import { installCrashGuard } from '../../engines/local/crash-guard.js'
+import { loadEmulator } from '../../engines/local/plan.js'
+import { parsePortOffset } from '../../engines/local/ports.js'
+
+export interface RunServiceFlags {
+  bind?: string
+  portOffset?: string
+}
+
+function firstIpv4(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
+  }
+  return undefined
+}
+
+const stdoutSink: EventSink = { write: (e) => void process.stdout.write(formatEvent(e) + '\n') }
+
+export async function runService(slugArg: string | undefined, flags: RunServiceFlags, env: NodeJS.ProcessEnv = process.env): Promise<{ stop(): Promise<void>; supervisor: ServiceSupervisor }> {
+  const slug = slugArg ?? env.SERVICE
+  if (!slug) throw new UserError('FLAG_INVALID', 'run-service: name the service (argument or SERVICE)')
+  await loadServices()
+  const plugin = getService(slug)
+  const factory = await loadEmulator(plugin)
+  if (!factory) throw new UserError('SERVICE_UNKNOWN', `run-service: ${slug} has no emulator yet`)
+  const bind = flags.bind ?? '0.0.0.0'
+  const decky: DeckyIdentity = {
+    name: env.NODE_NAME || osHostname(),
+    hostname: env.HOSTNAME || osHostname(),
+    ip: bind === '0.0.0.0' ? (firstIpv4() ?? '127.0.0.1') : bind,
+    osFamily: env.DECNET_OS || 'linux',
+    distro: env.DECNET_DISTRO || 'unknown',
+  }
+  const sink: ClosableSink = env.LOG_TARGET ? await logTargetSink(env.LOG_TARGET) : stdoutSink
+  const home = decnetHome()
+  let raw: Record<string, unknown>
+  try {
+    raw = configFromEnv(plugin.configSchema, env)
+  } catch (e) {
+    throw new UserError('SERVICE_CONFIG_INVALID', `run-service ${slug}: ${(e as Error).message}`)
+  }
+  const ctx = makeServiceContext({
+    decky, plugin, rawConfig: raw, bindAddress: bind, portOffset: parsePortOffset(flags.portOffset), sink, home,
+    artifactsRoot: env.DECNET_ARTIFACTS_ROOT || join(home, 'artifacts'),
+    installSecret: installSecret(home),
+  })
+  const supervisor = new ServiceSupervisor(ctx, factory)
+  const guard = installCrashGuard((s) => s === supervisor, (m) => process.stderr.write(`decnet: ${m}\n`))
+  await supervisor.start()
+  if (supervisor.state !== 'running' && ['EACCES', 'EADDRINUSE', 'EADDRNOTAVAIL'].includes(supervisor.lastErrorCode ?? '')) {
+    await supervisor.stop()
+    guard.release()
+    throw new UserError('ADDRESS_UNAVAILABLE', `run-service ${slug}: ${supervisor.lastError ?? 'cannot bind'}`)
+  }
+  return {
+    supervisor,
+    async stop() {
+      await supervisor.stop()
+      guard.release()
+      await sink.close?.()
+    },
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('run-service [slug]')
+    .description('Run one service emulator in the foreground (entrypoint of service containers; env NODE_NAME, SERVICE, LOG_TARGET, persona keys)')
+    .option('--bind <address>', 'address to listen on', '0.0.0.0')
+    .option('--port-offset <n>', 'add N to every port')
+    .action(async (slug: string | undefined, flags: RunServiceFlags) => {
+      const running = await runService(slug, flags)
+      const keepAlive = setInterval(() => {}, 1 << 30)
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve())
+        process.once('SIGTERM', () => resolve())
+      })
+      clearInterval(keepAlive)
+      await running.stop()
+    })
+}

@@ -1,0 +1,82 @@
+// decnet sniff --interface IF: live passive fingerprinting (tcpdump subprocess)
+// into the store, or as JSON lines with --json. Runs alongside the fleet or alone.
+import type { Command } from 'commander'
+import type { DecnetEvent } from '../../events/event.js'
+import { UserError } from '../../errors.js'
+import type { EventSink } from '../../runtime/context.js'
+import { Ingester, openStore } from '../../store/index.js'
+import { LiveSource, Sniffer } from '../../sniffer/index.js'
+import { fleetResolver, parseDeckyPairs } from '../../sniffer/fleet-resolver.js'
+
+export interface SniffOptions {
+  interface: string
+  filter?: string
+  json?: boolean
+  decky?: string[]
+  tcpdump?: string
+}
+
+/** Default BPF: TCP only (the handshakes we read); a user filter is ANDed with it. */
+export function captureFilter(user: string | undefined): string {
+  return user && user.trim() !== '' ? `tcp and (${user})` : 'tcp'
+}
+
+/** One human line per event. */
+export function describe(ev: DecnetEvent): string {
+  const f = ev.fields
+  const value = f.ja4 ?? f.ja4s ?? f.hassh ?? f.hassh_server ?? f.ssh_version ?? ''
+  return `${ev.time} ${f.src_ip}:${f.src_port} → ${ev.decky} ${f.dst_ip}:${f.dst_port} ${ev.type} ${value}${f.sni ? ` sni=${f.sni}` : ''}`
+}
+
+export function register(program: Command): void {
+  program
+    .command('sniff')
+    .description('Capture live (tcpdump) and fingerprint every TLS and SSH handshake (JA3, JA4, JA4S, JA4L, HASSH) until Ctrl-C')
+    .requiredOption('--interface <if>', 'interface to capture on (e.g. eth0, the macvlan parent, any)')
+    .option('--filter <bpf>', 'extra BPF filter, ANDed with "tcp"')
+    .option('--json', 'print JSON events on stdout instead of writing them to the store')
+    .option('--decky <ip=name...>', 'name the decky behind an address (added to the deployed fleet)')
+    .option('--tcpdump <path>', 'capture tool to run', 'tcpdump')
+    .action(async (opts: SniffOptions) => {
+      if (!/^[\w.:@-]{1,64}$/.test(opts.interface)) throw new UserError('FLAG_INVALID', `--interface: not an interface name: "${opts.interface}"`)
+      let pairs: Map<string, string>
+      try {
+        pairs = parseDeckyPairs(opts.decky ?? [])
+      } catch (e) {
+        throw new UserError('FLAG_INVALID', `--decky: ${(e as Error).message}`)
+      }
+      const resolver = fleetResolver(pairs)
+      const store = opts.json ? undefined : openStore()
+      const ingester = store ? new Ingester(store) : undefined
+      const sink: EventSink = {
+        write(ev) {
+          if (opts.json) process.stdout.write(JSON.stringify(ev) + '\n')
+          else {
+            ingester!.write(ev)
+            process.stdout.write(describe(ev) + '\n')
+          }
+        },
+      }
+      const sniffer = new Sniffer({ sink, resolveDecky: resolver.resolve })
+      const source = new LiveSource({
+        interface: opts.interface,
+        filter: captureFilter(opts.filter),
+        tcpdump: opts.tcpdump,
+        onLog: (line) => process.stderr.write(`tcpdump: ${line}\n`),
+      })
+      const stop = () => source.stop()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+      try {
+        await source.run((p) => sniffer.handle(p))
+      } finally {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        sniffer.flush()
+        await ingester?.close()
+        await store?.close()
+        const s = sniffer.stats
+        process.stderr.write(`decnet sniff: ${s.packets} packets, ${s.flowsCreated} flows, ${s.events} events${store ? ` → ${store.location}` : ''}\n`)
+      }
+    })
+}

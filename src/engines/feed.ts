@@ -1,0 +1,40 @@
+// The live event feed `decnet deploy` prints: one readable line per event,
+//   HH:MM:SS decky service type src_ip:port key=value …
+// Secrets appear as their printable form only; long values are cut; control
+// bytes never reach the terminal.
+import type { DecnetEvent } from '../events/event.js'
+import type { EventSink } from '../runtime/context.js'
+
+export const FEED_MAX_VALUE = 80
+export const FEED_MAX_LINE = 400
+/** Fields the line shows elsewhere or never. */
+const HIDDEN = new Set(['src_ip', 'src_port', 'secret_b64', 'secret_printable', 'remote_addr'])
+
+function clean(v: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = v.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '?'))
+  const cut = printable.length > max ? `${printable.slice(0, max - 1)}…` : printable
+  return /[\s"=]/.test(cut) || cut === '' ? JSON.stringify(cut) : cut
+}
+
+export function formatFeedLine(e: DecnetEvent): string {
+  const time = /T(\d\d:\d\d:\d\d)/.exec(e.time)?.[1] ?? e.time
+  const parts = [time, e.decky, e.service, e.type]
+  const f = e.fields
+  if (f.src_ip) parts.push(f.src_port ? `${f.src_ip}:${f.src_port}` : f.src_ip)
+  if (f.secret_printable !== undefined) parts.push(`secret=${clean(f.secret_printable, FEED_MAX_VALUE)}`)
+  for (const [k, v] of Object.entries(f)) {
+    if (HIDDEN.has(k)) continue
+    parts.push(`${k}=${clean(v, FEED_MAX_VALUE)}`)
+  }
+  if (e.msg) parts.push(clean(e.msg, FEED_MAX_VALUE))
+  const line = parts.join(' ')
+  return line.length > FEED_MAX_LINE ? `${line.slice(0, FEED_MAX_LINE - 1)}…` : line
+}
+
+export class ConsoleFeed implements EventSink {
+  constructor(private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n')) {}
+  write(event: DecnetEvent): void {
+    this.out(formatFeedLine(event))
+  }
+}

@@ -1,0 +1,119 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import {
+  buildChallenge, challengeFlags, credentialFields, hashcatLine, isAnonymous, MSV_AV, ntowfv2, parseAuthenticate, parseNegotiate,
+  principalOf, serverMac, verifyNtlmV2, NTLMSSP_NEGOTIATE as F,
+} from './ntlmssp.js'
+import { authenticateMessage, negotiateMessage, readChallenge } from './ntlm-client.js'
+import { createHmac } from 'node:crypto'
+
+// MS-NLMP 4.2.4 (NTLMv2 authentication) test vectors
+const NLMP = {
+  user: 'User', domain: 'Domain', password: 'Password',
+  serverChallenge: Buffer.from('0123456789abcdef', 'hex'),
+  clientChallenge: Buffer.from('aaaaaaaaaaaaaaaa', 'hex'),
+  targetInfo: Buffer.from('02000c0044006f006d00610069006e0001000c0053006500720076006500720000000000', 'hex'),
+  ntowfv2: '0c868a403bfd7a93a3001ef22ef02e3f',
+  ntProofStr: '68cd0ab851e51c96aabc927bebef6a1c',
+  sessionBaseKey: '8de40ccadbc14a82f15cb0ad0de95ca3',
+}
+
+const identity = {
+  nbComputer: 'FS-FIN-02', nbDomain: 'CORP', dnsComputer: 'fs-fin-02.corp.local', dnsDomain: 'corp.local', dnsTree: 'corp.local',
+  domainJoined: true, version: { major: 10, minor: 0, build: 17763 },
+}
+
+test('ntowfv2 and NTProofStr match MS-NLMP 4.2.4', () => {
+  assert.equal(ntowfv2(NLMP.password, NLMP.user, NLMP.domain).toString('hex'), NLMP.ntowfv2)
+  const { ntResponse, sessionBaseKey } = authenticateMessage({ ...NLMP, timestamp: Buffer.alloc(8) })
+  assert.equal(ntResponse.subarray(0, 16).toString('hex'), NLMP.ntProofStr)
+  assert.equal(sessionBaseKey.toString('hex'), NLMP.sessionBaseKey)
+})
+
+test('golden: captured NetNTLMv2 hashcat line recomputes from the password', () => {
+  const { message } = authenticateMessage({ ...NLMP, workstation: 'WS01', timestamp: Buffer.alloc(8) })
+  const auth = parseAuthenticate(message)
+  assert.ok(auth)
+  assert.deepEqual([auth.user, auth.domain, auth.workstation], ['User', 'Domain', 'WS01'])
+  const hc = hashcatLine(auth, NLMP.serverChallenge)
+  assert.ok(hc)
+  assert.equal(hc.secretKind, 'ntlmssp_v2')
+  const [user, empty, domain, chal, proof, blob] = hc.line.split(':')
+  assert.deepEqual([user, empty, domain, chal, proof], ['User', '', 'Domain', '0123456789abcdef', NLMP.ntProofStr])
+  // recompute as hashcat 5600 does: HMAC-MD5(NTOWFv2, challenge || blob) == NTProofStr
+  const recomputed = createHmac('md5', ntowfv2('Password', 'USER', 'Domain')).update(Buffer.from(chal as string, 'hex')).update(Buffer.from(blob as string, 'hex')).digest('hex')
+  assert.equal(recomputed, proof)
+  assert.ok(verifyNtlmV2(auth, NLMP.serverChallenge, 'Password'))
+  assert.equal(verifyNtlmV2(auth, NLMP.serverChallenge, 'password'), undefined)
+  const f = credentialFields(auth, NLMP.serverChallenge)
+  assert.equal(f.principal, 'Domain\\User')
+  assert.equal(f.secret_kind, 'ntlmssp_v2')
+  assert.equal(Buffer.from(f.secret_b64 as string, 'base64').toString(), hc.line)
+  assert.equal(f.challenge_hex, '0123456789abcdef')
+})
+
+test('NetNTLMv1 line: user::domain:lm:nt:challenge', () => {
+  const auth = { flags: 0, lmResponse: Buffer.alloc(24, 1), ntResponse: Buffer.alloc(24, 2), domain: 'D', user: 'u', workstation: '', encryptedSessionKey: Buffer.alloc(0), truncated: false }
+  const hc = hashcatLine(auth, Buffer.from('1122334455667788', 'hex'))
+  assert.deepEqual(hc, { secretKind: 'ntlmssp_v1', line: `u::D:${'01'.repeat(24)}:${'02'.repeat(24)}:1122334455667788` })
+  assert.equal(principalOf({ user: 'u', domain: '' }), 'u')
+})
+
+test('CHALLENGE carries the persona names, version, timestamp and a Windows flag set', () => {
+  const serverChallenge = Buffer.from('a1a2a3a4a5a6a7a8', 'hex')
+  const neg = parseNegotiate(negotiateMessage())
+  assert.ok(neg)
+  const msg = buildChallenge({ ...identity, serverChallenge, clientFlags: neg.flags, timestamp: 133000000000000000n })
+  const c = readChallenge(msg)
+  assert.equal(c.targetName, 'CORP')
+  assert.ok(c.challenge.equals(serverChallenge))
+  const s = (id: number) => c.avPairs.get(id)?.toString('utf16le')
+  assert.deepEqual(
+    [s(MSV_AV.NB_DOMAIN_NAME), s(MSV_AV.NB_COMPUTER_NAME), s(MSV_AV.DNS_DOMAIN_NAME), s(MSV_AV.DNS_COMPUTER_NAME), s(MSV_AV.DNS_TREE_NAME)],
+    ['CORP', 'FS-FIN-02', 'corp.local', 'fs-fin-02.corp.local', 'corp.local'],
+  )
+  assert.equal(c.avPairs.get(MSV_AV.TIMESTAMP)?.readBigUInt64LE(), 133000000000000000n)
+  assert.equal(c.version.toString('hex'), '0a00634500000000'.slice(0, 14) + '0f')
+  assert.equal(c.flags >>> 0, 0xe2898215) // domain member answering a Windows client
+  assert.equal(challengeFlags(undefined, false), 0xe28a8215) // workgroup server
+})
+
+test('anonymous AUTHENTICATE has no hashcat line', () => {
+  const { message } = authenticateMessage({ ...NLMP, user: '', domain: '', password: '' })
+  const raw = Buffer.from(message)
+  raw.writeUInt16LE(0, 20) // NT response length 0
+  raw.writeUInt16LE(0, 12)
+  const auth = parseAuthenticate(raw)
+  assert.ok(auth && isAnonymous(auth))
+  assert.equal(hashcatLine(auth, NLMP.serverChallenge), undefined)
+  assert.equal(credentialFields(auth, NLMP.serverChallenge).secret_kind, 'anonymous')
+})
+
+test('serverMac: MS-NLMP 4.2.4.4 style MAC has version 1 and sequence 0', () => {
+  const mac = serverMac(Buffer.alloc(16, 0x55), F.KEY_EXCH | F.EXTENDED_SESSIONSECURITY, Buffer.from('3000', 'hex'))
+  assert.equal(mac.length, 16)
+  assert.equal(mac.readUInt32LE(0), 1)
+  assert.equal(mac.readUInt32LE(12), 0)
+})
+
+test('fuzz: parseAuthenticate/parseNegotiate never throw on garbage or truncations', () => {
+  const { message } = authenticateMessage({ ...NLMP })
+  for (let i = 0; i <= message.length; i++) {
+    const r = parseAuthenticate(message.subarray(0, i))
+    if (r) assert.ok(r.ntResponse.length <= i)
+  }
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(message.length), (bytes, cut) => {
+      const garbage = Buffer.from(bytes)
+      parseAuthenticate(garbage)
+      parseNegotiate(garbage)
+      // valid header, random body: offsets point anywhere
+      const mixed = Buffer.concat([message.subarray(0, Math.min(cut, 72)), garbage])
+      const a = parseAuthenticate(mixed)
+      if (a) assert.ok(a.user.length <= 256 && a.ntResponse.length <= mixed.length)
+      parseNegotiate(Buffer.concat([negotiateMessage().subarray(0, 12), garbage]))
+    }),
+    { numRuns: 3000 },
+  )
+})

@@ -1,0 +1,95 @@
+// SMB emulator: direct TCP on 445 and NetBIOS session service on 139, one
+// SmbConnection per socket. Per-decky identity (server GUID, names, build,
+// shares) is fixed at start; challenges and session ids are fresh per use.
+import { createServer, type Server, type Socket } from 'node:net'
+import type { EmulatorFactory, HoneypotContext } from '../../runtime/context.js'
+import { fileTime } from '../shared/ntlmssp.js'
+import { windowsIdentity } from '../shared/windows-identity.js'
+import { buildShares } from './bait.js'
+import { MAX_PDU } from './constants.js'
+import { SmbConnection } from './connection.js'
+import type { ServerEnv } from './state.js'
+
+const DAY_MS = 86_400_000
+
+/** Bait accounts from persona keys: `users` ("name:password" per line or comma) and/or `user` + `password`. */
+export function baitAccounts(cfg: Readonly<Record<string, unknown>>): Map<string, string> {
+  const out = new Map<string, string>()
+  const users = cfg.users
+  if (typeof users === 'string') {
+    for (const entry of users.split(/[\n,]+/)) {
+      const i = entry.indexOf(':')
+      if (i > 0) out.set(entry.slice(0, i).trim().toLowerCase(), entry.slice(i + 1).trim())
+    }
+  }
+  if (typeof cfg.user === 'string' && typeof cfg.password === 'string' && cfg.user) out.set(cfg.user.toLowerCase(), cfg.password)
+  return out
+}
+
+export function serverEnv(ctx: HoneypotContext): ServerEnv {
+  const rng = ctx.rng.fork('smb/server')
+  const guid = rng.bytes(16)
+  guid[7] = ((guid[7] as number) & 0x0f) | 0x40 // a v4 GUID, as Windows generates
+  guid[8] = ((guid[8] as number) & 0x3f) | 0x80
+  const totalUnits = BigInt(rng.int(30, 240)) * 1_000_000n
+  return {
+    ctx,
+    identity: windowsIdentity(ctx),
+    serverGuid: guid,
+    shares: buildShares(ctx),
+    accounts: baitAccounts(ctx.config),
+    volume: {
+      serial: rng.int(0x10000000, 0xffffffff),
+      created: fileTime(Date.now() - rng.int(200, 1500) * DAY_MS),
+      totalUnits,
+      freeUnits: (totalUnits * BigInt(rng.int(20, 70))) / 100n,
+    },
+  }
+}
+
+export const create: EmulatorFactory = (ctx) => {
+  const servers: Server[] = []
+  const sockets = new Set<Socket>()
+  let env: ServerEnv | undefined
+  const listen = (declared: number, netbios: boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const srv = createServer((socket) => {
+        const s = ctx.accept(socket)
+        if (!s || !env) return
+        sockets.add(socket)
+        socket.once('close', () => sockets.delete(socket))
+        socket.setNoDelay(true)
+        const conn = new SmbConnection(env, s, (b) => {
+          if (!socket.destroyed) socket.write(b)
+        }, { netbios, maxPdu: Math.min(MAX_PDU, Math.max(ctx.limits.maxFrameBytes, 70_000)) })
+        socket.on('data', (d: Buffer) => {
+          let ok: boolean
+          try {
+            ok = conn.onData(d)
+          } catch (e) {
+            s.emit('protocol_error', { error: (e as Error).message })
+            ok = false
+          }
+          if (!ok) socket.end(() => s.close('protocol'))
+        })
+      })
+      srv.once('error', reject)
+      srv.listen(ctx.port(declared), ctx.bindAddress, () => {
+        srv.off('error', reject)
+        servers.push(srv)
+        resolve()
+      })
+    })
+  return {
+    async start() {
+      env = serverEnv(ctx)
+      await listen(445, false)
+      await listen(139, true)
+    },
+    async stop() {
+      for (const sock of sockets) sock.destroy()
+      await Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))))
+      servers.length = 0
+    },
+  }
+}

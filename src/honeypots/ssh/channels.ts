@@ -1,0 +1,195 @@
+// What an authenticated client can do on a session channel: an interactive
+// shell (pty + shell), exec requests (the same interpreter, scp -t/-f), and
+// the sftp subsystem. Everything runs against the fake machine.
+import type { ServerChannel, SFTPWrapper, Session as SshSession } from 'ssh2'
+import type { Session } from '../../runtime/context.js'
+import { newShellState } from '../shared/shell/interpreter.js'
+import { InteractiveShell, runCommandString } from '../shared/shell/terminal.js'
+import type { ShellUser } from '../shared/shell/persona.js'
+import type { ShellHost, ShellState } from '../shared/shell/types.js'
+import { parseScpCommand, ScpSink, scpSource } from './scp.js'
+import { serveSftp } from './sftp.js'
+import type { SshRuntime } from './runtime.js'
+import { loginBanner } from './banner.js'
+
+export const CHANNEL_LIMITS = Object.freeze({
+  maxExecBytes: 16 * 1024,
+  maxSessionsPerConnection: 10,
+})
+
+export interface ConnectionStats {
+  bytes: number
+  commands: number
+  recorded: boolean
+}
+
+function shellHost(s: Session, tty: string): ShellHost {
+  return {
+    emit: (type, fields) => s.emit(type, fields),
+    peerIp: s.peer.ip,
+    peerPort: s.peer.port,
+    localPort: s.localPort,
+    service: 'ssh',
+    tty,
+  }
+}
+
+export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser, session: SshSession, stats: ConnectionStats, ptyNo: number): void {
+  let pty: { term: string; cols: number; rows: number } | undefined
+  const env = new Map<string, string>()
+  const tty = `/dev/pts/${ptyNo}`
+  const makeState = (interactive: boolean): ShellState => {
+    const sh = newShellState({ fs: rt.fs, persona: rt.persona, user, host: shellHost(s, tty), interactive })
+    for (const [k, v] of env) if (k === 'LANG' || k.startsWith('LC_')) sh.env.set(k, v)
+    if (pty) sh.env.set('TERM', pty.term || 'xterm')
+    return sh
+  }
+
+  session.on('pty', (accept, _reject, info) => {
+    pty = { term: String(info.term ?? '').slice(0, 63), cols: info.cols, rows: info.rows }
+    accept?.()
+  })
+  session.on('window-change', (accept) => accept?.())
+  session.on('env', (accept, _reject, info) => {
+    if (env.size < 32) env.set(String(info.key).slice(0, 64), String(info.val).slice(0, 256))
+    accept?.()
+  })
+  session.on('signal', (accept) => accept?.())
+  session.on('x11', (_accept, reject) => reject?.())
+  session.on('auth-agent', (_accept, reject) => reject?.())
+
+  session.on('shell', (accept) => {
+    const stream = accept()
+    stats.recorded = true
+    const sh = makeState(pty !== undefined)
+    const term = new InteractiveShell(sh, {
+      write: (text) => {
+        stats.bytes += text.length
+        stream.write(text)
+      },
+      end: (status) => {
+        stream.exit(status)
+        stream.end()
+      },
+    }, rt.ctx.limits.maxLineBytes)
+    stream.on('data', (d: Buffer) => {
+      stats.bytes += d.length
+      s.touch()
+      term.feed(d)
+    })
+    stream.on('close', () => {
+      stats.commands += term.commands
+    })
+    const banner = loginBanner(rt, user, s.peer.ip)
+    term.start(pty ? banner : '')
+  })
+
+  session.on('exec', (accept, _reject, info) => {
+    const stream = accept()
+    stats.recorded = true
+    const cmd = String(info.command).slice(0, CHANNEL_LIMITS.maxExecBytes)
+    s.emit('exec', { cmd, user: user.name })
+    stats.commands++
+    const scp = parseScpCommand(cmd)
+    if (scp) return runScp(rt, s, user, stream, scp)
+    const sh = makeState(false)
+    const out = (t: string) => {
+      stats.bytes += t.length
+      stream.write(pty ? t.replace(/\r?\n/g, '\r\n') : t)
+    }
+    const err = (t: string) => {
+      stats.bytes += t.length
+      stream.stderr.write(t)
+    }
+    // stdin is read by commands like `cat > x` only through pipes we emulate; ignore the rest
+    stream.on('data', (d: Buffer) => {
+      stats.bytes += d.length
+    })
+    runCommandString(sh, cmd, out, err)
+      .catch(() => 1)
+      .then((status) => {
+        stream.exit(status)
+        stream.end()
+      })
+  })
+
+  session.on('sftp', (accept) => {
+    const sftp = accept()
+    stats.recorded = true
+    s.emit('sftp_session', { user: user.name })
+    sftp.on('end', () => closeSftp(sftp))
+    serveSftp(sftp, {
+      fs: rt.fs,
+      user,
+      maxFileBytes: rt.ctx.artifacts.maxFileBytes,
+      onOp: () => s.touch(),
+      onUpload: (u) => {
+        stats.bytes += u.data.length
+        void rt.ctx.artifacts
+          .save({ name: u.path.split('/').pop() ?? 'upload', data: u.data, peer: s.peer, fields: { via: 'sftp', orig_path: u.path, ssh_user: user.name, session: s.id } })
+          .catch((e: unknown) => rt.ctx.log.warn(`sftp artifact: ${String(e)}`))
+      },
+    })
+  })
+
+  session.on('subsystem', (_accept, reject, info) => {
+    s.emit('subsystem_refused', { name: String(info.name).slice(0, 64) })
+    reject?.()
+  })
+}
+
+interface SftpChannelInternals {
+  outgoing?: { id: number; state: string }
+  _protocol?: { exitStatus?(chan: number, status: number): void; channelEOF?(chan: number): void }
+}
+
+/** When the client is done: exit-status 0, EOF, CLOSE, as sshd does for a finished subsystem. */
+function closeSftp(sftp: SFTPWrapper): void {
+  const ch = sftp as unknown as SftpChannelInternals
+  try {
+    if (ch.outgoing && ch.outgoing.state === 'open') {
+      ch._protocol?.exitStatus?.(ch.outgoing.id, 0)
+      ch._protocol?.channelEOF?.(ch.outgoing.id)
+      ch.outgoing.state = 'eof'
+    }
+  } catch {
+    // the channel is already gone
+  }
+  sftp.end()
+}
+
+function runScp(rt: SshRuntime, s: Session, user: ShellUser, stream: ServerChannel, args: NonNullable<ReturnType<typeof parseScpCommand>>): void {
+  const finish = (status: number) => {
+    stream.exit(status)
+    stream.end()
+  }
+  if (args.mode === 'source') {
+    const r = scpSource(rt.fs, user, user.home, args.target)
+    stream.once('data', () => {
+      if (typeof r === 'string') {
+        stream.write(Buffer.concat([Buffer.from([1]), Buffer.from(r)]))
+        return finish(1)
+      }
+      stream.write(r.header)
+      stream.once('data', () => {
+        stream.write(r.body)
+        stream.once('data', () => finish(0))
+      })
+    })
+    return
+  }
+  const sink = new ScpSink(rt.fs, user, args.target, user.home, rt.ctx.artifacts.maxFileBytes, {
+    write: (b) => stream.write(b),
+    file: (f) => {
+      void rt.ctx.artifacts
+        .save({ name: f.name, data: f.data, peer: s.peer, fields: { via: 'scp', orig_path: f.path, ssh_user: user.name, session: s.id } })
+        .catch((e: unknown) => rt.ctx.log.warn(`scp artifact: ${String(e)}`))
+    },
+    end: finish,
+  })
+  stream.on('data', (d: Buffer) => {
+    s.touch()
+    sink.feed(d)
+  })
+  stream.on('end', () => sink.eof())
+}

@@ -1,0 +1,103 @@
+// Real SMB clients against the emulator: Samba's smbclient, impacket, nmap.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { startEmulator } from '../helpers/emulator.js'
+import { ntowfv2 } from '../../src/honeypots/shared/ntlmssp.js'
+
+function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
+      resolve({ code, out: `${stdout}${stderr}` })
+    })
+  })
+}
+
+const DECKY = { decky: { hostname: 'FS-FIN-02', osFamily: 'windows_server' } }
+const PERSONA = { users: 'alice:Secret123', shares: 'Public,Finance', domain: 'corp.local' }
+const need = (bin: string) => (existsSync(bin) ? false : `${bin} not installed`)
+
+function recomputes(line: string, password: string): boolean {
+  const [user, , domain, chal, proof, blob] = line.split(':')
+  return createHmac('md5', ntowfv2(password, user ?? '', domain ?? ''))
+    .update(Buffer.from(chal ?? '', 'hex')).update(Buffer.from(blob ?? '', 'hex')).digest('hex') === proof
+}
+
+test('smbclient -L with a bait account lists the persona shares over srvsvc', { skip: need('/usr/bin/smbclient') }, async (t) => {
+  const h = await startEmulator(t, 'smb', PERSONA, DECKY)
+  const r = await run('smbclient', ['-L', '//127.0.0.1', '-p', String(h.port(445)), '-U', 'alice%Secret123'])
+  assert.match(r.out, /Public\s+Disk/)
+  assert.match(r.out, /Finance\s+Disk/)
+  assert.match(r.out, /IPC\$\s+IPC\s+Remote IPC/)
+  const ev = await h.sink.next('auth_attempt')
+  assert.deepEqual([ev.fields.username, ev.fields.result, ev.fields.src_ip], ['alice', 'success', '127.0.0.1'])
+  assert.ok(recomputes(Buffer.from(ev.fields.secret_b64 as string, 'base64').toString(), 'Secret123'))
+  await h.sink.next('share_enum')
+})
+
+test('smbclient ls on a persona share lists bait files; a wrong password is captured and refused', { skip: need('/usr/bin/smbclient') }, async (t) => {
+  const h = await startEmulator(t, 'smb', PERSONA, DECKY)
+  const port = String(h.port(445))
+  const r = await run('smbclient', ['//127.0.0.1/Public', '-p', port, '-U', 'alice%Secret123', '-c', 'ls'])
+  assert.equal(r.code, 0, r.out)
+  assert.match(r.out, /blocks of size 4096/)
+  const listed = await h.sink.next('directory_list', (e) => e.fields.share === 'Public')
+  assert.ok(Number(listed.fields.entries) >= 4)
+  assert.match(r.out, /\s+D\s+0\s/) // at least one sub-directory
+
+  const bad = await run('smbclient', ['//127.0.0.1/Public', '-p', port, '-U', 'CORP\\mallory%Hunter2', '-c', 'ls'])
+  assert.match(bad.out, /NT_STATUS_LOGON_FAILURE/)
+  const ev = await h.sink.next('auth_attempt', (e) => e.fields.username === 'mallory')
+  assert.deepEqual([ev.fields.domain, ev.fields.principal, ev.fields.secret_kind, ev.fields.result], ['CORP', 'CORP\\mallory', 'ntlmssp_v2', 'failure'])
+  assert.ok(recomputes(Buffer.from(ev.fields.secret_b64 as string, 'base64').toString(), 'Hunter2'))
+})
+
+const IMPACKET = `
+import sys
+from impacket.smbconnection import SMBConnection
+host, port, user, pw, dom = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+c = SMBConnection(host, host, sess_port=port)
+print('dialect', hex(c.getDialect()))
+try:
+    c.login(user, pw, dom)
+except Exception as e:
+    print('login failed', e)
+    sys.exit(0)
+print('server', c.getServerName(), c.getServerDNSDomainName(), c.getServerOS())
+for s in c.listShares():
+    print('share', s['shi1_netname'][:-1])
+for f in c.listPath('Public', '*'):
+    print('file', f.get_longname(), f.get_filesize())
+`
+
+test('impacket: NetNTLMv2 captured with the exact user; bait login lists shares and files (SMB 3.0 encrypted)', { skip: need('/usr/lib/python3/dist-packages/impacket/smbconnection.py') }, async (t) => {
+  const h = await startEmulator(t, 'smb', PERSONA, DECKY)
+  const script = join(h.home, 'imp.py')
+  await writeFile(script, IMPACKET)
+  const port = String(h.port(445))
+  const bad = await run('/usr/bin/python3', [script, '127.0.0.1', port, 'svc_backup', 'P@ssw0rd', 'CORP'])
+  assert.match(bad.out, /STATUS_LOGON_FAILURE/)
+  const ev = await h.sink.next('auth_attempt', (e) => e.fields.username === 'svc_backup')
+  assert.equal(ev.fields.principal, 'CORP\\svc_backup')
+  assert.ok(recomputes(Buffer.from(ev.fields.secret_b64 as string, 'base64').toString(), 'P@ssw0rd'))
+
+  const ok = await run('/usr/bin/python3', [script, '127.0.0.1', port, 'alice', 'Secret123', 'CORP'])
+  assert.match(ok.out, /server FS-FIN-02 corp\.local Windows (10\.0|Server)/)
+  assert.match(ok.out, /share Public/)
+  assert.match(ok.out, /file \.\. 0/)
+})
+
+test('nmap smb2 scripts see a modern Windows SMB server', { skip: need('/usr/bin/nmap') }, async (t) => {
+  const h = await startEmulator(t, 'smb', PERSONA, DECKY)
+  const port = String(h.port(445))
+  const r = await run('nmap', ['-Pn', '-p', port, '--script', 'smb2-time,smb2-security-mode,smb-protocols', '--script-args', `smbport=${port}`, '127.0.0.1'], 120_000)
+  assert.match(r.out, /Message signing enabled but not required/)
+  assert.match(r.out, /smb2-time:\s*\n\|\s+date: \d{4}-/)
+  assert.match(r.out, /3[.:]?1[.:]?1/)
+  assert.doesNotMatch(r.out, /SMBv1/)
+})
