@@ -69,6 +69,10 @@ export function meminfo(p: ShellPersona): string {
 export function seedFs(p: ShellPersona, rng: SeededRng): FakeFs {
   const fs = new FakeFs()
   const r = rng.fork('shell/fs')
+  // install time: files look months old, home files younger
+  const installed = p.bootTime - r.int(60, 400) * 86400_000
+  const stampOf = (path: string) =>
+    new Date(path.startsWith('/root') || path.startsWith('/home') || path.startsWith('/var/www') ? p.bootTime - r.int(1, 50) * 86400_000 - r.int(0, 86399) * 1000 : installed + r.int(0, 86399) * 1000)
   const dir = (path: string, mode = 0o755, uid = 0, gid = 0) => {
     fs.mkdir(path, undefined, { parents: true })
     fs.chmod(path, mode)
@@ -76,6 +80,7 @@ export function seedFs(p: ShellPersona, rng: SeededRng): FakeFs {
     if (typeof n !== 'string') {
       n.uid = uid
       n.gid = gid
+      n.mtime = stampOf(path)
     }
   }
   const file = (path: string, text: string, mode = 0o644, uid = 0, gid = 0) => {
@@ -84,6 +89,7 @@ export function seedFs(p: ShellPersona, rng: SeededRng): FakeFs {
     if (typeof n !== 'string') {
       n.uid = uid
       n.gid = gid
+      n.mtime = stampOf(path)
     }
   }
   for (const d of ['/bin', '/boot', '/dev', '/dev/shm', '/etc', '/home', '/lib', '/media', '/mnt', '/opt', '/proc', '/run', '/sbin', '/srv', '/sys', '/usr', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/local', '/usr/local/bin', '/usr/share', '/var', '/var/log', '/var/lib', '/var/cache', '/var/www', '/var/www/html', '/var/backups', '/etc/ssh', '/etc/cron.d']) dir(d)
@@ -151,5 +157,6 @@ export function seedFs(p: ShellPersona, rng: SeededRng): FakeFs {
   file('/var/log/syslog', '', 0o640, 0, 4)
   file('/var/log/auth.log', '', 0o640, 0, 4)
   file('/var/www/html/index.html', '<html><body><h1>It works!</h1></body></html>\n')
+  fs.root.mtime = new Date(installed)
   return fs
 }

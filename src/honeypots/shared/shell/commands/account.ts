@@ -48,13 +48,28 @@ const sudo: CommandFn = async (c) => {
   let i = 1
   let login = false
   let shell = false
+  let list = false
+  let validate = false
   for (; i < c.argv.length; i++) {
     const a = c.argv[i] as string
     if (a === '-i') login = true
     else if (a === '-s') shell = true
     else if (a === '-u') i++
-    else if (a === '-S' || a === '-n' || a === '-E' || a === '-H' || a === '-k') continue
+    else if (a === '-l' || a === '-ll') list = true
+    else if (a === '-v') validate = true
+    else if (a === '-V') {
+      c.out('Sudo version 1.9.13p3\nSudoers policy plugin version 1.9.13p3\nSudoers file grammar version 50\n')
+      return 0
+    } else if (a === '-S' || a === '-n' || a === '-E' || a === '-H' || a === '-k') continue
     else break
+  }
+  if (list || validate) {
+    if (!(await sudoAuth(c))) return 1
+    if (list) {
+      const h = c.sh.persona.hostname.split('.')[0]
+      c.out(`Matching Defaults entries for ${c.sh.user.name} on ${h}:\n    env_reset, mail_badpass, secure_path=/usr/local/sbin\\:/usr/local/bin\\:/usr/sbin\\:/usr/bin\\:/sbin\\:/bin, use_pty\n\nUser ${c.sh.user.name} may run the following commands on ${h}:\n    (ALL : ALL) ALL\n`)
+    }
+    return 0
   }
   const rest = c.argv.slice(i)
   if (!rest.length && !login && !shell) {

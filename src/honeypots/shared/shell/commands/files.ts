@@ -91,7 +91,10 @@ const ls: CommandFn = (c) => {
     const rows: string[] = []
     if (long) {
       let blocks = 0
-      if (opts.has('a')) rows.push(line('.', n), line('..', n))
+      if (opts.has('a')) {
+        const parent = c.sh.fs.lookup(splitPath(abs(c, t)).dir, c.sh.user)
+        rows.push(line('.', n), line('..', typeof parent === 'string' ? n : parent))
+      }
       for (const x of shown) {
         const child = n.children.get(x) as FsNode
         blocks += child.kind === 'dir' ? 4 : Math.ceil(child.data.length / 4096) * 4
