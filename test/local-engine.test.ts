@@ -32,14 +32,17 @@ test('README first command, in process: deploy, two credentials on two deckies, 
   const port = 80 + offset
   const home = await mkdtemp(join(tmpdir(), 'decnet-readme-'))
   process.env.DECNET_HOME = home
-  t.after(() => rm(home, { recursive: true, force: true }))
-
   const run = main(['node', 'decnet', ...deployArgs])
   t.after(async () => {
+    // one hook, in this order: stop the fleet, let the CLI return, remove the data
     if (readState(home)) await teardownCommand({ all: true }, home).catch(() => undefined)
     await run.catch(() => undefined)
+    await rm(home, { recursive: true, force: true })
   })
+  let exited: number | undefined
+  void run.then((code) => (exited = code), () => (exited = -1))
   const state = await until('the fleet to be running', () => {
+    if (exited !== undefined) throw new Error(`decnet deploy exited early with code ${exited} (see its output above)`)
     const s = readState(home)
     return s?.phase === 'running' && s.pid === process.pid ? s : undefined
   })

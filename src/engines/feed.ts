@@ -11,7 +11,6 @@ export const FEED_MAX_LINE = 400
 const HIDDEN = new Set(['src_ip', 'src_port', 'secret_b64', 'secret_printable', 'remote_addr'])
 
 function clean(v: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
   const printable = v.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '?'))
   const cut = printable.length > max ? `${printable.slice(0, max - 1)}…` : printable
   return /[\s"=]/.test(cut) || cut === '' ? JSON.stringify(cut) : cut

@@ -1,4 +1,5 @@
 import { BaseService, bool, type ConfigField } from './base.js'
+import type { EmulatorFactory } from '../runtime/context.js'
 
 export class RdpService extends BaseService {
   readonly name = 'rdp'
@@ -6,6 +7,10 @@ export class RdpService extends BaseService {
   override readonly configSchema: readonly ConfigField[] = [
     bool('nla', 'Network Level Authentication', { default: false, env: 'RDP_ENABLE_NLA', help: 'TLS + CredSSP: captures NTLM responses' }),
   ]
+
+  override emulator(): Promise<EmulatorFactory> {
+    return import('../honeypots/rdp/index.js').then((m) => m.create)
+  }
 }
 
 export default new RdpService()

@@ -54,36 +54,37 @@ export function newSegment(): TcpSegment {
   }
 }
 
-/** Fills `seg` from a captured frame; false when the frame is not a decodable TCP segment. */
-export function decodeTcp(linkType: number, data: Buffer, seg: TcpSegment): boolean {
-  const n = data.length
+/** Fills `seg` from the frame data[start, end); false when it is not a decodable TCP segment. */
+export function decodeTcp(linkType: number, data: Buffer, seg: TcpSegment, start = 0, end = data.length): boolean {
+  const n = end - start
+  const s = start
   let off: number
   let ethertype: number
   switch (linkType) {
     case LINKTYPE.ETHERNET:
       if (n < 14) return false
-      ethertype = (data[12]! << 8) | data[13]!
-      off = 14
+      ethertype = (data[s + 12]! << 8) | data[s + 13]!
+      off = s + 14
       break
     case LINKTYPE.LINUX_SLL: // 16-byte cooked header, protocol at 14
       if (n < 16) return false
-      ethertype = (data[14]! << 8) | data[15]!
-      off = 16
+      ethertype = (data[s + 14]! << 8) | data[s + 15]!
+      off = s + 16
       break
     case LINKTYPE.LINUX_SLL2: // 20-byte cooked header v2, protocol at 0
       if (n < 20) return false
-      ethertype = (data[0]! << 8) | data[1]!
-      off = 20
+      ethertype = (data[s]! << 8) | data[s + 1]!
+      off = s + 20
       break
     case LINKTYPE.NULL: // 4-byte address family in the capturing host's byte order
     case LINKTYPE.LOOP: { // same, network byte order
       if (n < 4) return false
-      const le = data.readUInt32LE(0)
-      const family = linkType === LINKTYPE.LOOP ? data.readUInt32BE(0) : le <= 0xffff ? le : data.readUInt32BE(0)
+      const le = data.readUInt32LE(s)
+      const family = linkType === LINKTYPE.LOOP ? data.readUInt32BE(s) : le <= 0xffff ? le : data.readUInt32BE(s)
       if (family === 2) ethertype = ETHERTYPE_IPV4
       else if (family === 10 || family === 24 || family === 28 || family === 30) ethertype = ETHERTYPE_IPV6
       else return false
-      off = 4
+      off = s + 4
       break
     }
     case LINKTYPE.RAW:
@@ -92,9 +93,9 @@ export function decodeTcp(linkType: number, data: Buffer, seg: TcpSegment): bool
     case LINKTYPE.IPV4:
     case LINKTYPE.IPV6: {
       if (n < 1) return false
-      const v = data[0]! >> 4
+      const v = data[s]! >> 4
       ethertype = v === 4 ? ETHERTYPE_IPV4 : v === 6 ? ETHERTYPE_IPV6 : 0
-      off = 0
+      off = s
       break
     }
     default:
@@ -102,18 +103,18 @@ export function decodeTcp(linkType: number, data: Buffer, seg: TcpSegment): bool
   }
   for (let tags = 0; ethertype === ETHERTYPE_VLAN || ethertype === ETHERTYPE_QINQ || ethertype === ETHERTYPE_VLAN_OLD; tags++) {
     // 802.1Q tag: TCI u16, then the inner ethertype
-    if (tags >= MAX_VLAN_TAGS || off + 4 > n) return false
+    if (tags >= MAX_VLAN_TAGS || off + 4 > end) return false
     ethertype = (data[off + 2]! << 8) | data[off + 3]!
     off += 4
   }
-  if (ethertype === ETHERTYPE_IPV4) return ipv4(data, off, seg)
-  if (ethertype === ETHERTYPE_IPV6) return ipv6(data, off, seg)
+  if (ethertype === ETHERTYPE_IPV4) return ipv4(data, off, end, seg)
+  if (ethertype === ETHERTYPE_IPV6) return ipv6(data, off, end, seg)
   return false
 }
 
 // IPv4 (RFC 791): ver/ihl, tos, total length, id, flags/frag offset, ttl, proto, csum, src, dst
-function ipv4(data: Buffer, off: number, seg: TcpSegment): boolean {
-  if (off + 20 > data.length) return false
+function ipv4(data: Buffer, off: number, limit: number, seg: TcpSegment): boolean {
+  if (off + 20 > limit) return false
   const vihl = data[off]!
   if (vihl >> 4 !== 4) return false
   const ihl = (vihl & 0x0f) * 4
@@ -123,7 +124,7 @@ function ipv4(data: Buffer, off: number, seg: TcpSegment): boolean {
   const fragment = ((data[off + 6]! << 8) | data[off + 7]!) & 0x3fff // MF flag + offset
   if (fragment !== 0) return false
   if (data[off + 9] !== IPPROTO_TCP) return false
-  const end = Math.min(data.length, off + total)
+  const end = Math.min(limit, off + total)
   if (off + ihl > end) return false
   seg.ipVersion = 4
   seg.ttl = data[off + 8]!
@@ -135,12 +136,12 @@ function ipv4(data: Buffer, off: number, seg: TcpSegment): boolean {
 }
 
 // IPv6 (RFC 8200): ver/class/flow u32, payload length u16, next header, hop limit, src[16], dst[16]
-function ipv6(data: Buffer, off: number, seg: TcpSegment): boolean {
-  if (off + 40 > data.length) return false
+function ipv6(data: Buffer, off: number, limit: number, seg: TcpSegment): boolean {
+  if (off + 40 > limit) return false
   if (data[off]! >> 4 !== 6) return false
   const payloadLen = (data[off + 4]! << 8) | data[off + 5]!
   // A zero payload length means a jumbogram (RFC 2675); use what was captured.
-  const end = payloadLen === 0 ? data.length : Math.min(data.length, off + 40 + payloadLen)
+  const end = payloadLen === 0 ? limit : Math.min(limit, off + 40 + payloadLen)
   let next = data[off + 6]!
   seg.ipVersion = 6
   seg.ttl = data[off + 7]!

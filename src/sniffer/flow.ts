@@ -33,10 +33,16 @@ export class Flow {
   /** Every handshake read (or abandoned): the entry only remembers that until FIN/RST/idle. */
   done = false
   client: ClientSummary | undefined
+  /** Next flow in the same hash bucket (FlowTable). */
+  next: Flow | undefined
 
   constructor(
-    readonly key: string,
-    /** Endpoint id of the client (IPv4: addr·65536+port; IPv6: "hex:port"). */
+    /** FlowTable key: 30-bit hash (IPv4) or the canonical tuple text (IPv6). */
+    readonly key: number | string,
+    /** The lower and higher endpoint ids (IPv4: addr·65536+port; IPv6: "hex:port"). */
+    readonly epLo: number | string,
+    readonly epHi: number | string,
+    /** Endpoint id of the client. */
     readonly clientEp: number | string,
     readonly clientIp: string,
     readonly clientPort: number,

@@ -5,10 +5,11 @@
 // handle() never throws: a packet that breaks a parser costs that flow only.
 import { Severity, normalizeFields, type DecnetEvent, type FieldInput } from '../events/event.js'
 import type { EventSink } from '../runtime/context.js'
-import type { RawPacket } from './capture/packet.js'
+import { PacketView, type RawPacket } from './capture/packet.js'
 import { TCP_FLAG, addressText, decodeTcp, newSegment, type TcpSegment } from './decode.js'
 import { Deduper } from './dedup.js'
 import { Flow, PROTO } from './flow.js'
+import { FlowTable, hash4 } from './flow-table.js'
 import { ja4l } from './foxio/ja4l.js'
 import { ja4s } from './foxio/ja4s.js'
 import { DEFAULT_LIMITS, type SnifferLimits } from './limits.js'
@@ -53,7 +54,7 @@ export class Sniffer {
   readonly limits: Readonly<SnifferLimits>
   readonly #sink: EventSink
   readonly #resolve: DeckyResolver
-  readonly #flows = new Map<string, Flow>()
+  readonly #flows = new FlowTable()
   readonly #budget: ByteBudget
   readonly #dedup: Deduper | undefined
   readonly #seg: TcpSegment = newSegment()
@@ -88,41 +89,43 @@ export class Sniffer {
 
   /** End of input: emits pending dedup counts and forgets every flow. */
   flush(): void {
-    for (const f of this.#flows.values()) f.release()
+    for (const f of this.#flows.all()) f.release()
     this.#flows.clear()
     this.#dedup?.flush()
   }
 
   #packet(p: RawPacket): void {
     const seg = this.#seg
-    if (!decodeTcp(p.linkType, p.data, seg)) return
+    const ok = p instanceof PacketView ? decodeTcp(p.linkType, p.bytes, seg, p.start, p.end) : decodeTcp(p.linkType, p.data, seg)
+    if (!ok) return
     this.#stats.tcp++
     const now = p.tsUs
     if (now >= this.#nextSweepUs) this.#sweep(now)
 
     let srcEp: number | string
     let dstEp: number | string
-    let key: string
+    let key: number | string
+    let flow: Flow | undefined
     if (seg.ipVersion === 4) {
       srcEp = seg.src4 * 65536 + seg.srcPort
       dstEp = seg.dst4 * 65536 + seg.dstPort
-      key = srcEp < dstEp ? `${srcEp}-${dstEp}` : `${dstEp}-${srcEp}`
+      key = srcEp < dstEp ? hash4(seg.src4, seg.srcPort, seg.dst4, seg.dstPort) : hash4(seg.dst4, seg.dstPort, seg.src4, seg.srcPort)
+      flow = srcEp < dstEp ? this.#flows.get4(key, srcEp, dstEp) : this.#flows.get4(key, dstEp, srcEp)
     } else {
       srcEp = `${seg.data.toString('hex', seg.srcAddrOff, seg.srcAddrOff + 16)}:${seg.srcPort}`
       dstEp = `${seg.data.toString('hex', seg.dstAddrOff, seg.dstAddrOff + 16)}:${seg.dstPort}`
       key = srcEp < dstEp ? `${srcEp}-${dstEp}` : `${dstEp}-${srcEp}`
+      flow = this.#flows.get6(key)
     }
     const flags = seg.flags
     const plen = seg.payloadEnd - seg.payloadOff
-    let flow = this.#flows.get(key)
     if (!flow) {
-      const created = this.#create(seg, key, srcEp, dstEp, flags, plen, now)
-      if (!created) return
-      flow = created
+      flow = this.#create(seg, key, srcEp, dstEp, flags, plen, now)
+      if (!flow) return
     }
     flow.lastUs = now
     if (flow.done) {
-      if (flags & (TCP_FLAG.RST | TCP_FLAG.FIN)) this.#flows.delete(key)
+      if (flags & (TCP_FLAG.RST | TCP_FLAG.FIN)) this.#flows.delete(flow)
       return
     }
     const fromClient = srcEp === flow.clientEp
@@ -156,7 +159,7 @@ export class Sniffer {
     if (flags & TCP_FLAG.RST) this.#drop(flow)
   }
 
-  #create(seg: TcpSegment, key: string, srcEp: number | string, dstEp: number | string, flags: number, plen: number, now: number): Flow | undefined {
+  #create(seg: TcpSegment, key: number | string, srcEp: number | string, dstEp: number | string, flags: number, plen: number, now: number): Flow | undefined {
     let clientIsSrc: boolean
     if (flags & TCP_FLAG.SYN) {
       clientIsSrc = (flags & TCP_FLAG.ACK) === 0
@@ -174,10 +177,11 @@ export class Sniffer {
     if (this.#flows.size >= this.limits.maxFlows) this.#evictOldest()
     const srcIp = addressText(seg, 'src')
     const dstIp = addressText(seg, 'dst')
+    const [lo, hi] = srcEp < dstEp ? [srcEp, dstEp] : [dstEp, srcEp]
     const flow = clientIsSrc
-      ? new Flow(key, srcEp, srcIp, seg.srcPort, dstIp, seg.dstPort, now, this.#stream(true), this.#stream(false))
-      : new Flow(key, dstEp, dstIp, seg.dstPort, srcIp, seg.srcPort, now, this.#stream(true), this.#stream(false))
-    this.#flows.set(key, flow)
+      ? new Flow(key, lo, hi, srcEp, srcIp, seg.srcPort, dstIp, seg.dstPort, now, this.#stream(true), this.#stream(false))
+      : new Flow(key, lo, hi, dstEp, dstIp, seg.dstPort, srcIp, seg.srcPort, now, this.#stream(true), this.#stream(false))
+    this.#flows.add(flow)
     this.#stats.flowsCreated++
     return flow
   }
@@ -187,22 +191,22 @@ export class Sniffer {
   }
 
   #evictOldest(): void {
-    const first = this.#flows.values().next()
-    if (first.done) return
-    this.#drop(first.value)
+    const oldest = this.#flows.oldest()
+    if (!oldest) return
+    this.#drop(oldest)
     this.#stats.flowsEvicted++
   }
 
   #drop(flow: Flow): void {
     flow.release()
-    this.#flows.delete(flow.key)
+    this.#flows.delete(flow)
   }
 
   #sweep(now: number): void {
     this.#nextSweepUs = now + SWEEP_EVERY_US
     const idle = this.limits.flowIdleUs
     const hs = this.limits.handshakeTimeoutUs
-    for (const f of this.#flows.values()) {
+    for (const f of this.#flows.all()) {
       if (now - f.lastUs > idle || (!f.done && now - f.firstUs > hs)) this.#drop(f)
     }
   }

@@ -33,3 +33,10 @@ test('nmap -sV names nginx and sees TLS on the 443 port', { skip, timeout: 150_0
   const tls = await nmapService(h.port(443))
   assert.match(tls, /open\s+ssl\/http\s+nginx 1\.18\.0 \(Ubuntu\)/)
 })
+
+test('nmap -sV names Apache Tomcat for the tomcat skin and Jetty for jenkins', { skip, timeout: 300_000 }, async (t) => {
+  const tc = await startEmulator(t, 'http', { fake_app: 'tomcat' })
+  assert.match(await nmapService(tc.port(80)), /open\s+http\s+Apache Tomcat 9\.0\.\d+/)
+  const j = await startEmulator(t, 'http', { fake_app: 'jenkins' })
+  assert.match(await nmapService(j.port(80)), /open\s+http\s+Jetty 1\d\.\d+\.\d+/)
+})

@@ -57,6 +57,28 @@ test('smbclient ls on a persona share lists bait files; a wrong password is capt
   assert.ok(recomputes(Buffer.from(ev.fields.secret_b64 as string, 'base64').toString(), 'Hunter2'))
 })
 
+test('smbclient -N: a null session may list shares but not open a disk share; get reads a bait file', { skip: need('/usr/bin/smbclient') }, async (t) => {
+  const h = await startEmulator(t, 'smb', PERSONA, DECKY)
+  const port = String(h.port(445))
+  const anon = await run('smbclient', ['-N', '-L', '//127.0.0.1', '-p', port])
+  assert.match(anon.out, /Public\s+Disk/)
+  const ev = await h.sink.next('auth_attempt', (e) => e.fields.result === 'anonymous')
+  assert.equal(ev.fields.secret_b64, undefined)
+  const denied = await run('smbclient', ['-N', '//127.0.0.1/Public', '-p', port, '-c', 'ls'])
+  assert.match(denied.out, /NT_STATUS_ACCESS_DENIED/)
+
+  const file = join(h.home, 'got.bin')
+  const ls = await run('smbclient', ['//127.0.0.1/Public', '-p', port, '-U', 'alice%Secret123', '-c', 'ls'])
+  const m = /^\s+(\S+\.(?:pdf|docx|xlsx|txt))\s+A\s+(\d+)/m.exec(ls.out)
+  assert.ok(m, ls.out)
+  const got = await run('smbclient', ['//127.0.0.1/Public', '-p', port, '-U', 'alice%Secret123', '-c', `get ${m[1]} ${file}`])
+  assert.equal(got.code, 0, got.out)
+  const { stat } = await import('node:fs/promises')
+  assert.equal((await stat(file)).size, Number(m[2]))
+  const read = await h.sink.next('file_read')
+  assert.deepEqual([read.fields.path, read.fields.user], [m[1], 'alice'])
+})
+
 const IMPACKET = `
 import sys
 from impacket.smbconnection import SMBConnection
@@ -100,4 +122,11 @@ test('nmap smb2 scripts see a modern Windows SMB server', { skip: need('/usr/bin
   assert.match(r.out, /smb2-time:\s*\n\|\s+date: \d{4}-/)
   assert.match(r.out, /3[.:]?1[.:]?1/)
   assert.doesNotMatch(r.out, /SMBv1/)
+})
+
+test('nmap -sV names a Server 2016 persona (SMB1 still on) as Microsoft Windows microsoft-ds', { skip: need('/usr/bin/nmap') }, async (t) => {
+  const h = await startEmulator(t, 'smb', { ...PERSONA, os_version: '10.0.14393' }, DECKY)
+  const r = await run('nmap', ['-sV', '-Pn', '-p', String(h.port(445)), '127.0.0.1'], 180_000)
+  assert.match(r.out, /microsoft-ds\s+Microsoft Windows [\w .-]+ microsoft-ds \(workgroup: CORP\)/)
+  assert.match(r.out, /Host: FS-FIN-02/)
 })

@@ -39,7 +39,9 @@ function tempDir(t: TestContext): string {
 
 /** `tcpdump -i lo -w FILE -U FILTER`, resolved once it listens; stop() waits for it to flush and exit. */
 async function startCapture(t: TestContext, file: string, filter: string): Promise<{ stop(): Promise<void> }> {
-  const child: ChildProcess = spawn('tcpdump', ['-i', 'lo', '-w', file, '-U', '-n', '-s', '0', filter], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // as root, keep root: tcpdump would otherwise drop to its own user and fail to write into our 0700 temp dir
+  const user = process.getuid?.() === 0 ? ['-Z', 'root'] : []
+  const child: ChildProcess = spawn('tcpdump', ['-i', 'lo', '-w', file, '-U', '--immediate-mode', '-n', '-s', '0', ...user, filter], { stdio: ['ignore', 'ignore', 'pipe'] })
   let running = true
   child.once('exit', () => (running = false))
   t.after(() => {
@@ -72,8 +74,8 @@ async function startCapture(t: TestContext, file: string, filter: string): Promi
   }
 }
 
-function tshark(file: string, filter: string, fields: string[]): string[][] {
-  const args = ['-r', file, '-Y', filter, '-T', 'fields', '-E', 'separator=/t', '-E', 'aggregator=,']
+function tshark(file: string, filter: string, fields: string[], decodeAs?: string): string[][] {
+  const args = ['-r', file, '-Y', filter, '-T', 'fields', '-E', 'separator=/t', '-E', 'aggregator=,', ...(decodeAs ? ['-d', decodeAs] : [])]
   for (const f of fields) args.push('-e', f)
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
   assert.equal(r.status, 0, r.stderr)
@@ -163,6 +165,7 @@ test('sniffer e2e: TLS clients on lo — JA3/JA3S equal tshark, JA4 equals the s
   await run('curl', ['-sk', '--max-time', '5', '-o', '/dev/null', `https://${target}/`])
   await new Promise<void>((resolve) => {
     const s = tls.connect({ host: '127.0.0.1', port, servername: 'node.example.test', ALPNProtocols: ['http/1.1'], rejectUnauthorized: false }, () => s.end())
+    s.resume()
     s.on('error', () => resolve())
     s.on('close', () => resolve())
   })
@@ -180,7 +183,7 @@ test('sniffer e2e: TLS clients on lo — JA3/JA3S equal tshark, JA4 equals the s
     s.on('close', () => resolve())
   })
   await cap.stop()
-  assert.ok(statSync(file).size > 1000)
+  assert.ok(statSync(file).size > 1000, `capture is ${statSync(file).size} bytes`)
 
   const events = await sniffFile(file)
   const hellos = new Map(events.filter((e) => e.type === 'tls_client_hello').map((e) => [e.fields.src_port, e]))
@@ -203,7 +206,7 @@ test('sniffer e2e: TLS clients on lo — JA3/JA3S equal tshark, JA4 equals the s
   }
   const pq = [...hellos.values()].find((e) => e.fields.sni === 'pq.example.test')
   assert.ok(pq, 'the split post-quantum hello was reassembled')
-  assert.match(pq.fields.ja4!, /^t13d0711h2_/)
+  assert.match(pq.fields.ja4!, /^t13d0710h2_/) // 8 ciphers and 11 extensions less one GREASE each
   assert.equal(pq.fields.raw_extensions, '35466-0-16-10-11-13-43-51-23-65281-45')
   const versions = new Set([...hellos.values()].map((e) => e.fields.tls_version))
   assert.ok(versions.has('TLS 1.2') && versions.has('TLS 1.3'))
@@ -250,8 +253,10 @@ test('sniffer e2e: OpenSSH client against an ssh2 server — HASSH and HASSHServ
   const client = events.find((e) => e.type === 'ssh_client_kex')
   const srv = events.find((e) => e.type === 'ssh_server_kex')
   assert.ok(client && srv)
-  const [[hassh, hasshAlgos]] = tshark(file, 'ssh.kex.hassh', ['ssh.kex.hassh', 'ssh.kex.hassh_algorithms']) as [[string, string]]
-  const [[hasshServer]] = tshark(file, 'ssh.kex.hasshserver', ['ssh.kex.hasshserver']) as [[string]]
+  const asSsh = `tcp.port==${port},ssh`
+  const [[hassh, hasshAlgos]] = tshark(file, 'ssh.kex.hassh', ['ssh.kex.hassh', 'ssh.kex.hassh_algorithms'], asSsh) as [[string, string]]
+  const [[hasshServer]] = tshark(file, 'ssh.kex.hasshserver', ['ssh.kex.hasshserver'], asSsh) as [[string]]
+  assert.match(hassh, /^[0-9a-f]{32}$/)
   assert.equal(client.fields.hassh, hassh)
   assert.equal(client.fields.hassh_algorithms, hasshAlgos)
   assert.equal(srv.fields.hassh_server, hasshServer)
@@ -261,7 +266,7 @@ test('sniffer e2e: OpenSSH client against an ssh2 server — HASSH and HASSHServ
 
 // ---- live ----------------------------------------------------------------------
 
-test('sniffer e2e: live capture through tcpdump (LiveSource) emits events while clients connect', async (t) => {
+test('sniffer e2e: live capture through tcpdump on "any" (Linux cooked v2 frames) emits events while clients connect', async (t) => {
   if (!haveTools(t, ['tcpdump'])) return
   const dir = tempDir(t)
   const { key, cert } = selfSigned(dir)
@@ -274,12 +279,13 @@ test('sniffer e2e: live capture through tcpdump (LiveSource) emits events while 
   let ready: () => void = () => {}
   const listening = new Promise<void>((r) => (ready = r))
   const sniffer = new Sniffer({ sink: { write: (e) => events.push(e) } })
-  const source = new LiveSource({ interface: 'lo', filter: `tcp port ${port}`, onLog: (l) => l.includes('listening on') && ready() })
+  const source = new LiveSource({ interface: 'any', filter: `tcp port ${port}`, onLog: (l) => l.includes('listening on') && ready() })
   const done = source.run((p) => sniffer.handle(p))
   t.after(() => source.stop())
   await listening
   await new Promise<void>((resolve) => {
     const s = tls.connect({ host: '127.0.0.1', port, servername: 'live.example.test', rejectUnauthorized: false }, () => s.end())
+    s.resume()
     s.on('error', () => resolve())
     s.on('close', () => resolve())
   })

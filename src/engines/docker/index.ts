@@ -2,7 +2,8 @@
 // env files, creates the MACVLAN/IPVLAN network the compose file expects,
 // and runs `docker compose -p decnet -f FILE up -d --build`. --dry-run stops
 // after writing. The compose command is $DECNET_COMPOSE_CMD, else
-// `docker compose`, else `docker-compose`.
+// `docker compose`, else `docker-compose`; the docker CLI for the network is
+// $DECNET_DOCKER_CMD, else `docker`.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -119,12 +120,19 @@ export class DockerEngine implements Engine {
   }
 }
 
+/** argv of the docker CLI. */
+export function dockerCommand(env: NodeJS.ProcessEnv = process.env): string[] {
+  const custom = env.DECNET_DOCKER_CMD?.trim()
+  return custom ? custom.split(/\s+/) : ['docker']
+}
+
 /** argv of the compose command. */
 export function composeCommand(env: NodeJS.ProcessEnv = process.env): string[] {
   const custom = env.DECNET_COMPOSE_CMD?.trim()
   if (custom) return custom.split(/\s+/)
-  const v2 = spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' })
-  return v2.status === 0 ? ['docker', 'compose'] : ['docker-compose']
+  const [docker = 'docker', ...pre] = dockerCommand(env)
+  const v2 = spawnSync(docker, [...pre, 'compose', 'version'], { stdio: 'ignore' })
+  return v2.status === 0 ? [docker, ...pre, 'compose'] : ['docker-compose']
 }
 
 function run(argv: string[], what: string): void {
@@ -141,7 +149,8 @@ function compose(args: string[]): void {
 
 /** The external LAN network the compose file names (created once; reused when present). */
 function ensureNetwork(fleet: FleetConfig): void {
-  const exists = spawnSync('docker', ['network', 'inspect', LAN_NETWORK], { stdio: 'ignore' })
+  const [docker = 'docker', ...pre] = dockerCommand()
+  const exists = spawnSync(docker, [...pre, 'network', 'inspect', LAN_NETWORK], { stdio: 'ignore' })
   if (exists.status === 0) return
   if (!fleet.interface || !fleet.subnet) {
     throw new UserError('DEPLOY_FAILED', `network ${LAN_NETWORK}: need --interface and --subnet to create it`)
@@ -149,5 +158,5 @@ function ensureNetwork(fleet: FleetConfig): void {
   const args = ['network', 'create', '-d', fleet.ipvlan ? 'ipvlan' : 'macvlan', '--subnet', fleet.subnet, '-o', `parent=${fleet.interface}`]
   if (fleet.gateway) args.push('--gateway', fleet.gateway)
   if (fleet.ipvlan) args.push('-o', 'ipvlan_mode=l2')
-  run(['docker', ...args, LAN_NETWORK], 'network')
+  run([docker, ...pre, ...args, LAN_NETWORK], 'network')
 }

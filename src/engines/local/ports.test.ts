@@ -58,7 +58,7 @@ test('privileged ports: one line with the three ways out', () => {
     assert.ok(!e.message.includes('\n'))
     assert.equal(
       e.message,
-      'decky-02/ssh needs port 22, and ports below 1024 need root here: use --port-offset 10000 (22 → 10022), ' +
+      'decky-02/ssh needs port 22, and ports below 1024 need root here: use --port-offset 20000 (22 → 20022), ' +
         'or run `sudo setcap cap_net_bind_service=+ep "$(readlink -f "$(which node)")"`, or run as root',
     )
     return true

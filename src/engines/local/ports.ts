@@ -10,8 +10,9 @@ export const CAP_NET_BIND_SERVICE = 10
 /** Linux default of net.ipv4.ip_unprivileged_port_start. */
 export const DEFAULT_UNPRIVILEGED_PORT_START = 1024
 export const MAX_PORT = 65_535
-/** What the error suggests; keeps every declared port of the catalogue below MAX_PORT. */
-export const SUGGESTED_PORT_OFFSET = 10_000
+/** What the error suggests: every catalogue port (27017 at most) stays below MAX_PORT, and no port lands on
+ * one that browsers and fetch refuse (10080 does: 10000 is a bad offset). */
+export const SUGGESTED_PORT_OFFSET = 20_000
 
 export interface BindPrivileges {
   root: boolean

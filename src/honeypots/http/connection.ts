@@ -2,10 +2,10 @@
 // bytes, in order (pipelining), with keep-alive limits and events.
 import type { Duplex } from 'node:stream'
 import type { HoneypotContext, Session } from '../../runtime/context.js'
-import { MAX_KEEPALIVE_REQUESTS, MAX_PIPELINE, MAX_QUEUED_BODY_BYTES } from './constants.js'
+import { HEADER_TIMEOUT_MS, MAX_KEEPALIVE_REQUESTS, MAX_PIPELINE, MAX_QUEUED_BODY_BYTES } from './constants.js'
 import { RequestReader, headerValue, type HttpRequest, type ParseError, type ReaderItem } from './parser.js'
 import type { ConnState, Response } from './response.js'
-import type { Flavor } from './flavors/flavor.js'
+import type { Flavor, Framing } from './flavors/flavor.js'
 import type { Persona } from './persona.js'
 import { errorInfo, parseTarget, requestHost, route, type Target } from './router.js'
 import { requestEvents, parseErrorEvent } from './events.js'
@@ -21,11 +21,16 @@ export interface ConnectionOptions {
 }
 
 /** Status line + headers + body in the flavour's order; HEAD and 1xx/204/304 have no body. */
-export function serialize(flavor: Flavor, res: Response, o: { method: string; conn: ConnState; date?: Date }): Buffer {
-  const { statusLine, headers } = flavor.head(res, { date: o.date ?? new Date(), conn: o.conn, contentLength: res.body.length })
+export function serialize(flavor: Flavor, res: Response, o: { method: string; conn: ConnState; date?: Date; version?: string }): Buffer {
+  const framing: Framing = !res.streamed ? 'length' : o.version === 'HTTP/1.0' ? 'close' : 'chunked'
+  const conn = framing === 'close' ? { ...o.conn, keepAlive: false } : o.conn
+  const { statusLine, headers } = flavor.head(res, { date: o.date ?? new Date(), conn, contentLength: res.body.length, framing })
   const head = Buffer.from(`${statusLine}\r\n${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n`, 'latin1')
   const noBody = o.method === 'HEAD' || res.status === 204 || res.status === 304
-  return noBody ? head : Buffer.concat([head, res.body])
+  if (noBody) return head
+  if (framing !== 'chunked') return Buffer.concat([head, res.body])
+  const size = res.body.length > 0 ? [Buffer.from(`${res.body.length.toString(16)}\r\n`, 'latin1'), res.body, Buffer.from('\r\n')] : []
+  return Buffer.concat([head, ...size, Buffer.from('0\r\n\r\n', 'latin1')])
 }
 
 /** extra_headers replace same-named headers (Content-Type included) or are appended. */
@@ -56,13 +61,28 @@ function wantsKeepAlive(req: HttpRequest): boolean {
 export function handleConnection(stream: Duplex, session: Session, o: ConnectionOptions): void {
   const { persona, ctx } = o
   const flavor = persona.flavor
-  const reader = new RequestReader()
+  const reader = new RequestReader({ maxBodyKept: ctx.limits.maxFrameBytes })
   const queue: ReaderItem[] = []
   let busy = false
   let chain: Promise<void> = Promise.resolve()
   let served = 0
   let ending = false
   let keepAliveTimer: NodeJS.Timeout | undefined
+  /** Slow-header guard (slowloris): the head must complete within HEADER_TIMEOUT_MS. */
+  let headTimer: NodeJS.Timeout | undefined
+  const headTimeoutMs = Math.min(HEADER_TIMEOUT_MS, ctx.limits.idleTimeoutMs)
+  const watchHead = () => {
+    if (!reader.readingHead) {
+      clearTimeout(headTimer)
+      headTimer = undefined
+    } else if (headTimer === undefined) {
+      headTimer = setTimeout(() => {
+        session.emit('request_timeout', { phase: 'headers', buffered: reader.buffered, timeout_ms: headTimeoutMs })
+        finish('header_timeout')
+      }, headTimeoutMs)
+      headTimer.unref()
+    }
+  }
   const queuedBytes = () => queue.reduce((n, i) => n + (i.kind === 'request' ? i.request.body.length : 0), 0)
   const keepAliveMs = Math.min(flavor.keepAliveTimeoutMs, ctx.limits.idleTimeoutMs)
   const pageHost = { host: persona.hostname, port: o.declaredPort }
@@ -71,6 +91,7 @@ export function handleConnection(stream: Duplex, session: Session, o: Connection
     if (ending) return
     ending = true
     clearTimeout(keepAliveTimer)
+    clearTimeout(headTimer)
     stream.end()
     // Give the peer a moment to read the last response, then drop.
     setTimeout(() => session.close(reason), 2000).unref()
@@ -102,12 +123,19 @@ export function handleConnection(stream: Duplex, session: Session, o: Connection
     else if ('error' in target) res = { ...flavor.errorPage(errorInfo(pageInfo, target.error, req.method, t.path)), close: target.error === 400 }
     else {
       const authority = (host.host ?? persona.hostname) + (host.port !== undefined ? `:${host.port}` : '')
-      res = await route({ req, target, persona, ...pageInfo, scheme: o.scheme, authority })
+      try {
+        res = await route({ req, target, persona, ...pageInfo, scheme: o.scheme, authority })
+      } catch (err) {
+        // our bug, not the attacker's: answer like a server with a broken handler
+        ctx.log.warn(`http route failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+        res = { ...flavor.errorPage(errorInfo(pageInfo, 500, req.method, t.path)), close: true }
+      }
     }
     res = applyExtraHeaders(res, persona.extraHeaders)
-    const keepAlive = !res.close && !ending && wantsKeepAlive(req) && served < MAX_KEEPALIVE_REQUESTS
+    const keepAlive = !res.close && !ending && wantsKeepAlive(req) && served < MAX_KEEPALIVE_REQUESTS &&
+      !(res.streamed === true && req.version === 'HTTP/1.0')
     const conn: ConnState = { keepAlive, remaining: MAX_KEEPALIVE_REQUESTS - served }
-    write(serialize(flavor, res, { method: req.method, conn }))
+    write(serialize(flavor, res, { method: req.method, conn, version: req.version }))
     requestEvents(session, { req, target: t, status: res.status, bytes: req.method === 'HEAD' ? 0 : res.body.length, app: persona.app, scheme: o.scheme })
     saveUploads(ctx, session, req, t.path)
     if (!keepAlive) finish('http_close')
@@ -128,7 +156,7 @@ export function handleConnection(stream: Duplex, session: Session, o: Connection
     } finally {
       busy = false
     }
-    if (!ending && queue.length === 0 && reader.buffered === 0) {
+    if (!ending && queue.length === 0 && reader.idle) {
       clearTimeout(keepAliveTimer)
       keepAliveTimer = setTimeout(() => finish('keepalive_timeout'), keepAliveMs)
       keepAliveTimer.unref()
@@ -170,6 +198,7 @@ export function handleConnection(stream: Duplex, session: Session, o: Connection
       finish('error')
       return
     }
+    watchHead()
     if (reader.takeContinue() && queue.length === 0 && !busy) write(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1'))
     queue.push(...items)
     if (queue.length >= MAX_PIPELINE || queuedBytes() >= MAX_QUEUED_BODY_BYTES) stream.pause()
@@ -182,6 +211,7 @@ export function handleConnection(stream: Duplex, session: Session, o: Connection
   stream.on('error', () => session.close('socket_error'))
   stream.on('close', () => {
     clearTimeout(keepAliveTimer)
+    clearTimeout(headTimer)
     session.close('closed')
   })
 }

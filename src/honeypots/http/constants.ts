@@ -13,6 +13,8 @@ export const MAX_HEAD_BYTES = 64 * 1024
 export const MAX_BODY_KEPT = 1024 * 1024
 /** Longest chunk-size line of a chunked body. */
 export const MAX_CHUNK_LINE = 1024
+/** mod_reqtimeout `header=20-40`: a request head must arrive within this. */
+export const HEADER_TIMEOUT_MS = 20_000
 /** MaxKeepAliveRequests. */
 export const MAX_KEEPALIVE_REQUESTS = 100
 /** Parsed requests waiting for their response before the socket is paused. */

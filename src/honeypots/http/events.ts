@@ -34,6 +34,7 @@ export function requestEvents(s: Session, f: RequestFacts): void {
   const auth = headerValue(req.headers, 'authorization')
   const authCred = auth !== undefined ? classifyAuthorization(auth) : undefined
   const common = {
+    session: s.id,
     method: req.method,
     path: printable(target.rawPath, 2048),
     host: printable(headerValue(req.headers, 'host') ?? '', 256) || undefined,
@@ -63,6 +64,7 @@ export function requestEvents(s: Session, f: RequestFacts): void {
   const cookie = headerValue(req.headers, 'cookie')
   const lang = headerValue(req.headers, 'accept-language')
   s.emit('http_request_fingerprint', {
+    session: s.id,
     proto: 'h1',
     method: req.method,
     path: common.path,

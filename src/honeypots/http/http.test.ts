@@ -302,3 +302,34 @@ test('http: an h2c prior-knowledge client leaves its SETTINGS as http2_settings,
   const err = await h.sink.next('protocol_error')
   assert.equal(err.fields.status, '400')
 })
+
+test('http: a head dripped byte by byte (slowloris) is cut at the header timeout', async (t) => {
+  const h = await startEmulator(t, 'http', {}, { limits: { idleTimeoutMs: 1000 } })
+  const s = connect(h.port(80), '127.0.0.1')
+  s.on('error', () => {})
+  t.after(() => s.destroy())
+  const drip = setInterval(() => s.write('X'), 150)
+  s.write('GET / HTTP/1.1\r\nX-Slow: ')
+  const started = Date.now()
+  await new Promise<void>((resolve) => s.on('end', () => resolve()))
+  clearInterval(drip)
+  const ev = await h.sink.next('request_timeout')
+  assert.equal(ev.fields.phase, 'headers')
+  assert.ok(Date.now() - started < 3000)
+})
+
+test('http: conditional GET of a static page → 304 in the flavour\'s shape', async (t) => {
+  const h = await startEmulator(t, 'http')
+  const port = h.port(80)
+  const first = await fetch(`http://127.0.0.1:${port}/`)
+  await first.text()
+  const etag = first.headers.get('etag') ?? ''
+  const lm = first.headers.get('last-modified') ?? ''
+  const r = await raw(port, `GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`)
+  assert.match(r.text, new RegExp(`^HTTP/1\\.1 304 Not Modified\\r\\nDate: [^\\r]+\\r\\nServer: Apache/[^\\r]+\\r\\nConnection: close\\r\\nETag: ${etag}\\r\\n\\r\\n$`))
+  const ims = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'If-Modified-Since': lm } })
+  assert.equal(ims.status, 304)
+  const stale = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'If-None-Match': '"0-0"' } })
+  assert.equal(stale.status, 200)
+  await stale.text()
+})

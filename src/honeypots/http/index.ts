@@ -27,7 +27,8 @@ async function secureContext(ctx: HoneypotContext): Promise<SecureContext> {
   const pair = cert !== undefined && key !== undefined
     ? { cert, key }
     : await deckyCertificate(ctx, { cn: typeof ctx.config.tls_cn === 'string' && ctx.config.tls_cn !== '' ? ctx.config.tls_cn : undefined })
-  return createSecureContext({ ...pair, minVersion: 'TLSv1.2' })
+  // Debian's mod_ssl / nginx defaults: "HIGH:!aNULL", TLS 1.2+, client's cipher order.
+  return createSecureContext({ ...pair, minVersion: 'TLSv1.2', ciphers: 'HIGH:!aNULL:!MD5' })
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

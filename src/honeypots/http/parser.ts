@@ -154,9 +154,25 @@ export class RequestReader {
   /** Chunks without a line end, held back so a slow drip is not re-parsed per byte. */
   #pending: Buffer[] = []
   #pendingLen = 0
+  readonly #maxBodyKept: number
+
+  /** `maxBodyKept`: body bytes kept per request (default MAX_BODY_KEPT); the rest is discarded. */
+  constructor(opts: { maxBodyKept?: number } = {}) {
+    this.#maxBodyKept = Math.max(0, Math.min(opts.maxBodyKept ?? MAX_BODY_KEPT, MAX_BODY_KEPT))
+  }
 
   get failed(): boolean {
     return this.#failed
+  }
+
+  /** No request in progress and nothing buffered (between keep-alive requests). */
+  get idle(): boolean {
+    return this.#head === undefined && this.buffered === 0
+  }
+
+  /** Part of a request head has arrived, not all of it. */
+  get readingHead(): boolean {
+    return this.#head === undefined && this.buffered > 0
   }
 
   /** Bytes held for an incomplete head or chunk line (bounded). */
@@ -248,7 +264,7 @@ export class RequestReader {
     const slice = this.#buf.subarray(0, n)
     this.#buf = this.#buf.subarray(n)
     this.#seen += n
-    const room = MAX_BODY_KEPT - this.#kept
+    const room = this.#maxBodyKept - this.#kept
     if (room > 0) {
       const keep = slice.subarray(0, Math.min(room, slice.length))
       this.#parts.push(Buffer.from(keep))

@@ -10,9 +10,14 @@ export interface Response {
   headers: Header[]
   body: Buffer
   /** Static file: adds Last-Modified, ETag and Accept-Ranges in the flavour's style. */
-  file?: { mtime: Date }
+  file?: { mtime: Date; size?: number }
   /** Close the connection after this response. */
   close?: boolean
+  /**
+   * Generated output whose length the server does not announce (JSP, Jetty
+   * servlets): chunked for HTTP/1.1 clients, close-delimited for HTTP/1.0.
+   */
+  streamed?: boolean
 }
 
 /** What an error page may mention. */

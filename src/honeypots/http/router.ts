@@ -121,7 +121,31 @@ const INDEX_PATHS: Readonly<Record<string, ReadonlySet<string>>> = Object.freeze
   jetty: new Set(['/']),
 })
 
+/**
+ * RFC 9110 §13: a static resource the client already has → 304 without a
+ * body (If-None-Match wins over If-Modified-Since).
+ */
+export function conditional(req: HttpRequest, res: Response, f: Persona['flavor']): Response {
+  if (res.status !== 200 || !res.file || (req.method !== 'GET' && req.method !== 'HEAD')) return res
+  const etag = f.etag(res.body.length, res.file.mtime)
+  const inm = req.headers.find(([n]) => n.toLowerCase() === 'if-none-match')?.[1]
+  const ims = req.headers.find(([n]) => n.toLowerCase() === 'if-modified-since')?.[1]
+  let fresh = false
+  if (inm !== undefined) fresh = inm.trim() === '*' || inm.split(',').map((s) => s.trim().replace(/^W\//, '')).includes(etag.replace(/^W\//, ''))
+  else if (ims !== undefined) {
+    const since = Date.parse(ims)
+    fresh = !Number.isNaN(since) && Math.floor(res.file.mtime.getTime() / 1000) * 1000 <= since
+  }
+  if (!fresh) return res
+  return { status: 304, headers: [], body: Buffer.alloc(0), file: { mtime: res.file.mtime, size: res.body.length } }
+}
+
 export async function route(input: RouteInput): Promise<Response> {
+  const res = await routeRequest(input)
+  return conditional(input.req, res, input.persona.flavor)
+}
+
+async function routeRequest(input: RouteInput): Promise<Response> {
   const { req, target, persona: p } = input
   const f = p.flavor
   const method = req.method
@@ -130,6 +154,7 @@ export async function route(input: RouteInput): Promise<Response> {
     flavor: f,
     hostname: p.hostname,
     rng: p.rng,
+    installDate: p.installDate,
     error: (status, extra = {}) => f.errorPage({ ...info(status), ...extra }),
   }
   if (method === 'OPTIONS') return f.options(info(200))
@@ -163,7 +188,7 @@ export async function route(input: RouteInput): Promise<Response> {
     if (method === 'GET' || method === 'HEAD' || (method === 'POST' && (f.name === 'apache' || app !== undefined))) {
       return defaultPage(p, appReq, env)
     }
-    return env.error(405, { allow: f.allow })
+    return env.error(405, { allow: f.name === 'iis' ? 'GET, HEAD, OPTIONS, TRACE' : f.allow })
   }
   return env.error(404)
 }

@@ -117,3 +117,26 @@ test('fuzz: parseAuthenticate/parseNegotiate never throw on garbage or truncatio
     { numRuns: 3000 },
   )
 })
+
+interface Fixture { client: string; user: string; domain: string; password: string; server_challenge: string; authenticate: string }
+
+test('golden: AUTHENTICATE messages captured from real clients recompute from their passwords', async () => {
+  const { readFile } = await import('node:fs/promises')
+  const fixtures = JSON.parse(await readFile(new URL('./fixtures/ntlm-authenticate.json', import.meta.url), 'utf8')) as Fixture[]
+  assert.ok(fixtures.length >= 2)
+  for (const f of fixtures) {
+    const msg = Buffer.from(f.authenticate, 'hex')
+    const challenge = Buffer.from(f.server_challenge, 'hex')
+    const auth = parseAuthenticate(msg)
+    assert.ok(auth, f.client)
+    assert.deepEqual([auth.user, auth.domain], [f.user, f.domain], f.client)
+    assert.ok(verifyNtlmV2(auth, challenge, f.password), f.client)
+    const hc = hashcatLine(auth, challenge)
+    assert.equal(hc?.secretKind, 'ntlmssp_v2')
+    const [user, , domain, chal, proof, blob] = (hc?.line ?? '').split(':')
+    const again = createHmac('md5', ntowfv2(f.password, user as string, domain as string)).update(Buffer.from(chal as string, 'hex')).update(Buffer.from(blob as string, 'hex')).digest('hex')
+    assert.equal(again, proof, f.client)
+    // every truncation of a real message is handled
+    for (let i = 0; i < msg.length; i++) parseAuthenticate(msg.subarray(0, i))
+  }
+})

@@ -308,7 +308,8 @@ export function credentialFields(auth: NtlmAuthenticate, serverChallenge: Buffer
   }
   if (auth.version) base.client_version = auth.version
   if (auth.truncated) base.truncated = 'true'
-  if (!hc) return { ...base, secret_kind: 'anonymous' }
+  // no NT response: a null session, or a named user with an empty response (no secret to keep)
+  if (!hc) return { ...base, secret_kind: auth.user ? 'no_response' : 'anonymous' }
   return { ...base, secret_kind: hc.secretKind, ...encodeSecret(hc.line) }
 }
 

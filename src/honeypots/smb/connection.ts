@@ -1,6 +1,7 @@
 // One SMB connection: NBSS frames in, SMB2 responses out. Handles the SMB1
 // → SMB2 upgrade, NEGOTIATE, compounded requests, credits and signing, and
 // dispatches every other command to its handler by table.
+import { randomBytes } from 'node:crypto'
 import type { Session } from '../../runtime/context.js'
 import { fileTime } from '../shared/ntlmssp.js'
 import { negTokenInit2 } from '../shared/spnego.js'
@@ -12,7 +13,8 @@ import { COMMAND_HANDLERS } from './files.js'
 import { NbssFramer, nbssFrame } from './framing.js'
 import { buildHeader, errorBody, parseHeader } from './header.js'
 import {
-  buildNegotiateResponse, capabilitiesFor, chooseDialect, parseNegotiateRequest, pickCipher, smb1Dialects, smb1UpgradeDialect,
+  buildNegotiateResponse, capabilitiesFor, chooseDialect, parseNegotiateRequest, pickCipher, smb1Dialects, smb1NegotiateResponse,
+  smb1UpgradeDialect, SMB1_LAST_BUILD,
 } from './negotiate.js'
 import { preauthUpdate, signMessage } from './signing.js'
 import type { AuthState, ConnState, Reply, Request, ServerEnv } from './state.js'
@@ -31,6 +33,7 @@ export class SmbConnection {
   readonly #send: (b: Buffer) => void
   readonly #netbios: boolean
   #nbssDone = false
+  #smb1Answered = false
 
   constructor(env: ServerEnv, s: Session, send: (b: Buffer) => void, opts: { netbios: boolean; maxPdu: number }) {
     this.#framer = new NbssFramer(opts.maxPdu)
@@ -85,11 +88,26 @@ export class SmbConnection {
     return this.#smb2(payload)
   }
 
-  /** SMB1 NEGOTIATE offering SMB 2.x → SMB2 NEGOTIATE response (MS-SMB2 3.3.5.3.1); SMB1-only → drop, as Windows with SMB1 off. */
+  /**
+   * SMB1 NEGOTIATE offering SMB 2.x → SMB2 NEGOTIATE response (MS-SMB2 3.3.5.3.1).
+   * SMB1-only: a Server 2016 persona answers NT LM 0.12 (SMB1 still on there) and
+   * drops the next SMB1 request; later builds drop it at once, as Windows with SMB1 off.
+   */
   #smb1(pdu: Buffer): boolean {
     const dialects = smb1Dialects(pdu)
     const upgrade = dialects && this.#c.dialect === 0 ? smb1UpgradeDialect(dialects) : undefined
-    this.#c.s.emit('negotiate', { smb1: true, dialects: dialects ?? [], result: upgrade ? dialectName(upgrade) : 'refused' })
+    const ntlm012 = dialects?.indexOf('NT LM 0.12') ?? -1
+    const smb1On = this.#c.env.identity.version.build <= SMB1_LAST_BUILD && this.#c.dialect === 0 && !this.#smb1Answered
+    const result = upgrade ? dialectName(upgrade) : smb1On && ntlm012 >= 0 ? 'NT LM 0.12' : 'refused'
+    this.#c.s.emit('negotiate', { smb1: true, dialects: dialects ?? [], result })
+    if (!upgrade && result === 'NT LM 0.12') {
+      this.#smb1Answered = true
+      const id = this.#c.env.identity
+      this.#send(nbssFrame(smb1NegotiateResponse(pdu, {
+        dialectIndex: ntlm012, challenge: randomBytes(8), domain: id.nbDomain, server: id.nbComputer, systemTime: fileTime(),
+      })))
+      return true
+    }
     if (!upgrade) return false
     const body = this.#negotiateBody(upgrade, 0)
     if (upgrade !== DIALECT.WILDCARD) this.#setDialect(upgrade)

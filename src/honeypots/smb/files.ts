@@ -270,7 +270,7 @@ export function write(c: ConnState, req: Request): Reply {
 
 function pipeInput(c: ConnState, o: Open, data: Buffer): void {
   o.rpc ??= { name: o.pipe ?? '', bound: false }
-  const r = handleRpc(o.rpc, data, c.env.shares)
+  const r = handleRpc(o.rpc, data, { shares: c.env.shares, identity: c.env.identity, workstation: c.env.ctx.decky.osFamily === 'windows' })
   if (r.event) c.s.emit(r.event.type, r.event.fields)
   if (r.out) o.pipeOut.push(r.out)
 }

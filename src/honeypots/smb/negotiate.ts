@@ -174,3 +174,46 @@ export function buildNegotiateResponse(o: NegotiateResponseOptions): Buffer {
   }
   return Buffer.concat(parts)
 }
+
+/** Windows Server 2016 (1607) still ships SMB1 enabled; later builds removed it. */
+export const SMB1_LAST_BUILD = 14393
+
+export interface Smb1NegotiateOptions {
+  /** Index of "NT LM 0.12" in the client's list. */
+  dialectIndex: number
+  challenge: Buffer
+  domain: string
+  server: string
+  systemTime: bigint
+}
+
+/**
+ * SMB_COM_NEGOTIATE response, NT LM 0.12 without extended security
+ * (MS-CIFS 2.2.4.52.2), as Windows 7–10 / Server 2016 send it: header fields
+ * echoed (PID, MID), 17 words, challenge, then domain and server in UTF-16.
+ */
+export function smb1NegotiateResponse(req: Buffer, o: Smb1NegotiateOptions): Buffer {
+  const h = Buffer.alloc(32)
+  req.copy(h, 0, 0, 32)
+  h.writeUInt32LE(0, 5) // Status
+  h[9] = 0x88 // Flags: REPLY | CASE_INSENSITIVE
+  h.writeUInt16LE(0x4001, 10) // Flags2 as Windows answers a client without NT_STATUS/EXTENDED_SECURITY
+  h.fill(0, 12, 24)
+  const w = Buffer.alloc(1 + 34)
+  w[0] = 17
+  w.writeUInt16LE(o.dialectIndex, 1)
+  w[3] = 0x03 // SecurityMode: user level, encrypted passwords
+  w.writeUInt16LE(50, 4) // MaxMpxCount
+  w.writeUInt16LE(1, 6) // MaxNumberVcs
+  w.writeUInt32LE(4356, 8) // MaxBufferSize
+  w.writeUInt32LE(65536, 12) // MaxRawSize
+  w.writeUInt32LE(0, 16) // SessionKey
+  w.writeUInt32LE(0x0001e3fc, 20) // Capabilities
+  w.writeBigUInt64LE(o.systemTime, 24)
+  w.writeInt16LE(0, 32) // ServerTimeZone (UTC)
+  w[34] = 8 // ChallengeLength
+  const names = Buffer.concat([Buffer.from(`${o.domain}\0`, 'utf16le'), Buffer.from(`${o.server}\0`, 'utf16le')])
+  const bc = Buffer.alloc(2)
+  bc.writeUInt16LE(8 + names.length)
+  return Buffer.concat([h, w, bc, o.challenge.subarray(0, 8), names])
+}

@@ -1,7 +1,15 @@
 // DCE/RPC over the \PIPE\srvsvc named pipe (C706 ch. 12, MS-RPCE, MS-SRVS):
 // bind → bind_ack, and NetrShareEnum (opnum 15) levels 0 and 1; anything
 // else gets a fault. Just enough for `smbclient -L` and impacket's `shares`.
+import type { WindowsIdentity } from '../shared/windows-identity.js'
 import type { Share } from './bait.js'
+
+export interface RpcEnv {
+  shares: Share[]
+  identity: WindowsIdentity
+  /** Workstation persona (SV_TYPE without SERVER_NT). */
+  workstation: boolean
+}
 
 const PTYPE = Object.freeze({ REQUEST: 0, RESPONSE: 2, FAULT: 3, BIND: 11, BIND_ACK: 12, BIND_NAK: 13, ALTER_CONTEXT: 14, ALTER_CONTEXT_RESP: 15 })
 const PFC_FIRST_LAST = 0x03
@@ -10,7 +18,11 @@ const MAX_FRAG = 4280
 const NCA_S_OP_RNG_ERROR = 0x1c010002
 const NCA_S_PROTO_ERROR = 0x1c01000b
 const WERR_INVALID_LEVEL = 0x7c
+const WERR_ACCESS_DENIED = 0x5
+/** Levels Windows only serves to administrators (MS-SRVS 3.1.4.8). */
+const ADMIN_LEVELS = new Set([2, 502, 503])
 const OPNUM_NETR_SHARE_ENUM = 15
+const OPNUM_NETR_SERVER_GET_INFO = 21
 
 /** 4b324fc8-1670-01d3-1278-5a47bf6ee188 v3.0 */
 const SRVSVC_UUID = Buffer.from('c84f324b7016d30112785a47bf6ee188', 'hex')
@@ -50,7 +62,7 @@ export interface RpcResult {
 }
 
 /** One whole PDU from the client → the reply PDU (bytes the next READ returns). */
-export function handleRpc(pipe: RpcPipe, pdu: Buffer, shares: Share[]): RpcResult {
+export function handleRpc(pipe: RpcPipe, pdu: Buffer, env: RpcEnv): RpcResult {
   if (pdu.length < 16 || pdu[0] !== 5 || pdu.readUInt16LE(8) > pdu.length) return {}
   const ptype = pdu[2] as number
   const callId = pdu.readUInt32LE(12)
@@ -62,16 +74,23 @@ export function handleRpc(pipe: RpcPipe, pdu: Buffer, shares: Share[]): RpcResul
     const ctxId = p.readUInt16LE(20)
     const opnum = p.readUInt16LE(22)
     const stub = p.subarray((p[3] as number) & PFC_OBJECT_UUID ? 40 : 24)
-    if (opnum !== OPNUM_NETR_SHARE_ENUM) return { out: fault(callId, NCA_S_OP_RNG_ERROR), event: { type: 'rpc_call', fields: { pipe: pipe.name, opnum } } }
-    const level = shareEnumLevel(stub)
-    const body = shareEnumResponse(level, shares)
-    const resp = Buffer.alloc(8)
-    resp.writeUInt32LE(body.length, 0)
-    resp.writeUInt16LE(ctxId, 4)
-    return {
-      out: header(PTYPE.RESPONSE, callId, Buffer.concat([resp, body])),
-      event: { type: 'share_enum', fields: { pipe: pipe.name, level: level ?? -1, count: shares.length } },
+    const respond = (body: Buffer) => {
+      const resp = Buffer.alloc(8)
+      resp.writeUInt32LE(body.length, 0)
+      resp.writeUInt16LE(ctxId, 4)
+      return header(PTYPE.RESPONSE, callId, Buffer.concat([resp, body]))
     }
+    const level = serverNameThenLevel(stub)
+    if (opnum === OPNUM_NETR_SHARE_ENUM) {
+      return {
+        out: respond(shareEnumResponse(level, env.shares)),
+        event: { type: 'share_enum', fields: { pipe: pipe.name, level: level ?? -1, count: env.shares.length } },
+      }
+    }
+    if (opnum === OPNUM_NETR_SERVER_GET_INFO) {
+      return { out: respond(serverInfoResponse(level, env)), event: { type: 'rpc_call', fields: { pipe: pipe.name, opnum, call: 'NetrServerGetInfo', level: level ?? -1 } } }
+    }
+    return { out: fault(callId, NCA_S_OP_RNG_ERROR), event: { type: 'rpc_call', fields: { pipe: pipe.name, opnum } } }
   }
   return { out: fault(callId, NCA_S_PROTO_ERROR) }
 }
@@ -117,8 +136,8 @@ function bindAck(pipe: RpcPipe, p: Buffer, callId: number, isBind: boolean): Buf
   return header(isBind ? PTYPE.BIND_ACK : PTYPE.ALTER_CONTEXT_RESP, callId, Buffer.concat([fixed, secAddr, pad, count, ...results]))
 }
 
-/** NetrShareEnum request stub: ServerName (unique [string] wchar*), then InfoStruct.Level. */
-function shareEnumLevel(stub: Buffer): number | undefined {
+/** NetrShareEnum / NetrServerGetInfo request stub: ServerName (unique [string] wchar*), then a u32 level. */
+function serverNameThenLevel(stub: Buffer): number | undefined {
   if (stub.length < 8) return undefined
   let off = 0
   const ptr = stub.readUInt32LE(off)
@@ -175,7 +194,7 @@ export function shareEnumResponse(level: number | undefined, shares: Share[]): B
   const w = new Ndr()
   if (level !== 0 && level !== 1) {
     w.u32(level ?? 0).u32(level ?? 0).u32(0) // InfoStruct with a NULL container
-    w.u32(0).u32(0).u32(WERR_INVALID_LEVEL)
+    w.u32(0).u32(0).u32(ADMIN_LEVELS.has(level ?? -1) ? WERR_ACCESS_DENIED : WERR_INVALID_LEVEL)
     return w.bytes()
   }
   w.u32(level).u32(level).ptr()
@@ -192,5 +211,27 @@ export function shareEnumResponse(level: number | undefined, shares: Share[]): B
   w.u32(shares.length) // TotalEntries
   w.ptr().u32(0) // ResumeHandle
   w.u32(0) // WERROR_OK
+  return w.bytes()
+}
+
+const SV_TYPE = Object.freeze({ WORKSTATION: 0x1, SERVER: 0x2, DOMAIN_MEMBER: 0x100, NT: 0x1000, SERVER_NT: 0x8000 })
+const PLATFORM_ID_NT = 500
+
+/** NetrServerGetInfo (MS-SRVS 3.1.4.17) level 100/101; other levels need admin rights. */
+export function serverInfoResponse(level: number | undefined, env: RpcEnv): Buffer {
+  const w = new Ndr()
+  if (level !== 100 && level !== 101) {
+    w.u32(level ?? 0).u32(0)
+    w.u32(ADMIN_LEVELS.has(level ?? -1) || level === 102 ? WERR_ACCESS_DENIED : WERR_INVALID_LEVEL)
+    return w.bytes()
+  }
+  const id = env.identity
+  const type = SV_TYPE.WORKSTATION | SV_TYPE.SERVER | SV_TYPE.NT | (env.workstation ? 0 : SV_TYPE.SERVER_NT) | (id.domainJoined ? SV_TYPE.DOMAIN_MEMBER : 0)
+  w.u32(level).ptr()
+  w.u32(PLATFORM_ID_NT).ptr()
+  if (level === 101) w.u32(id.version.major).u32(id.version.minor).u32(type).ptr()
+  w.wstr(id.nbComputer)
+  if (level === 101) w.wstr('')
+  w.u32(0)
   return w.bytes()
 }

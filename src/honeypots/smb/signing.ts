@@ -35,9 +35,9 @@ export function aesCmac(key: Buffer, msg: Buffer): Buffer {
     return c.update(block)
   }
   const L = enc(Buffer.alloc(16))
-  let k1 = shiftLeft(L)
+  const k1 = shiftLeft(L)
   if ((L[0] as number) & 0x80) k1[15] = (k1[15] as number) ^ 0x87
-  let k2 = shiftLeft(k1)
+  const k2 = shiftLeft(k1)
   if ((k1[0] as number) & 0x80) k2[15] = (k2[15] as number) ^ 0x87
   const n = Math.max(1, Math.ceil(msg.length / 16))
   const complete = msg.length > 0 && msg.length % 16 === 0

@@ -198,3 +198,20 @@ test('smb: SMB1 negotiate offering SMB 2.??? moves to SMB2 (dialect 0x02FF); SMB
   const ev = await h.sink.next('negotiate', (e) => e.fields.result === 'refused')
   assert.equal(ev.fields.smb1, 'true')
 })
+
+test('smb: a Server 2016 persona still answers SMB1 NT LM 0.12 (nmap -sV signature), later builds drop it', async (t) => {
+  const h = await startEmulator(t, 'smb', { os_version: '10.0.14393', domain: 'corp.local' }, { decky: DECKY })
+  // nmap's SMBProgNeg probe (nmap-service-probes), minus its NBSS header
+  const probe = Buffer.from('ff534d4272000000000801400000000000000000000000000000400600000100' + '00' + '8100' +
+    Buffer.from('\x02PC NETWORK PROGRAM 1.0\0\x02MICROSOFT NETWORKS 1.03\0\x02MICROSOFT NETWORKS 3.0\0\x02LANMAN1.0\0\x02LM1.2X002\0\x02Samba\0\x02NT LANMAN 1.0\0\x02NT LM 0.12\0', 'latin1').toString('hex'), 'hex')
+  const c = await Client.open(h.port(445))
+  t.after(() => c.sock.destroy())
+  c.sendFrame(probe)
+  const { payload } = await c.frame()
+  const framed = Buffer.concat([Buffer.from([0, 0, 0, payload.length]), payload])
+  // nmap: match microsoft-ds m|^\0\0\0.\xffSMBr\0\0\0\0\x88\x01@\0{14}@\x06\0\0\x01\0\x11\x07\0.2\0\x01\0\x04\x11\0\0\0\0\x01\0\0\0\0\0\xfc\xe3\x01\0.{21}(.*)\0\0(.*)\0\0|s p/Microsoft Windows 7 - 10 microsoft-ds/
+  const re = /^\0\0\0.\xffSMBr\0\0\0\0\x88\x01@\0{14}@\x06\0\0\x01\0\x11\x07\0.2\0\x01\0\x04\x11\0\0\0\0\x01\0\0\0\0\0\xfc\xe3\x01\0[\s\S]{21}/
+  assert.match(framed.toString('latin1'), re)
+  assert.ok(payload.includes(Buffer.from('CORP\0', 'utf16le')))
+  assert.ok(payload.includes(Buffer.from('FS-FIN-02\0', 'utf16le')))
+})

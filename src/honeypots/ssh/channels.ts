@@ -9,8 +9,10 @@ import type { ShellUser } from '../shared/shell/persona.js'
 import type { ShellHost, ShellState } from '../shared/shell/types.js'
 import { parseScpCommand, ScpSink, scpSource } from './scp.js'
 import { serveSftp } from './sftp.js'
+import { EXEC_STDIN_LIMITS, readsStdin } from './exec-stdin.js'
 import type { SshRuntime } from './runtime.js'
 import { loginBanner } from './banner.js'
+import { Transcript } from '../shared/shell/transcript.js'
 
 export const CHANNEL_LIMITS = Object.freeze({
   maxExecBytes: 16 * 1024,
@@ -21,6 +23,7 @@ export interface ConnectionStats {
   bytes: number
   commands: number
   recorded: boolean
+  transcript?: Transcript
 }
 
 function shellHost(s: Session, tty: string): ShellHost {
@@ -49,7 +52,11 @@ export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser
     pty = { term: String(info.term ?? '').slice(0, 63), cols: info.cols, rows: info.rows }
     accept?.()
   })
-  session.on('window-change', (accept) => accept?.())
+  let transcript: Transcript | undefined
+  session.on('window-change', (accept, _reject, info) => {
+    transcript?.resize(info.cols, info.rows)
+    accept?.()
+  })
   session.on('env', (accept, _reject, info) => {
     if (env.size < 32) env.set(String(info.key).slice(0, 64), String(info.val).slice(0, 256))
     accept?.()
@@ -60,25 +67,36 @@ export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser
 
   session.on('shell', (accept) => {
     const stream = accept()
+    stream.on('error', () => {})
     stats.recorded = true
     const sh = makeState(pty !== undefined)
+    if (!stats.transcript) {
+      transcript = new Transcript(rt.transcriptsDir, s.id, { width: pty?.cols ?? 80, height: pty?.rows ?? 24, term: pty?.term ?? '' })
+      stats.transcript = transcript
+    }
     const term = new InteractiveShell(sh, {
       write: (text) => {
         stats.bytes += text.length
+        transcript?.output(text)
         stream.write(text)
       },
       end: (status) => {
         stream.exit(status)
         stream.end()
       },
-    }, rt.ctx.limits.maxLineBytes)
+    }, rt.ctx.limits.maxLineBytes, pty !== undefined)
     stream.on('data', (d: Buffer) => {
       stats.bytes += d.length
+      transcript?.input(d)
       s.touch()
       term.feed(d)
     })
     stream.on('close', () => {
       stats.commands += term.commands
+    })
+    // no pty and the client closed stdin: bash reached EOF
+    stream.on('end', () => {
+      if (!pty && !term.ended) term.feed(Buffer.from('\n\x04'))
     })
     const banner = loginBanner(rt, user, s.peer.ip)
     term.start(pty ? banner : '')
@@ -86,6 +104,7 @@ export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser
 
   session.on('exec', (accept, _reject, info) => {
     const stream = accept()
+    stream.on('error', () => {})
     stats.recorded = true
     const cmd = String(info.command).slice(0, CHANNEL_LIMITS.maxExecBytes)
     s.emit('exec', { cmd, user: user.name })
@@ -101,20 +120,59 @@ export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser
       stats.bytes += t.length
       stream.stderr.write(t)
     }
-    // stdin is read by commands like `cat > x` only through pipes we emulate; ignore the rest
+    const go = (stdin: Buffer) =>
+      runCommandString(sh, cmd, out, err, stdin.toString('latin1'))
+        .catch(() => 1)
+        .then((status) => {
+          stream.exit(status)
+          stream.end()
+        })
+    if (!readsStdin(cmd)) {
+      stream.on('data', (d: Buffer) => {
+        stats.bytes += d.length
+      })
+      void go(Buffer.alloc(0))
+      return
+    }
+    // the payload comes on stdin: keep it (bounded) until EOF, then run
+    const cap = rt.ctx.artifacts.maxFileBytes
+    const chunks: Buffer[] = []
+    let size = 0
+    let truncated = false
+    let started = false
+    const start = (run = true) => {
+      if (started) return
+      started = true
+      clearTimeout(timer)
+      const data = Buffer.concat(chunks)
+      if (data.length > 0) {
+        void rt.ctx.artifacts
+          .save({ name: 'stdin', data, peer: s.peer, fields: { via: 'exec_stdin', cmd, ssh_user: user.name, session: s.id, stdin_truncated: truncated } })
+          .catch((e: unknown) => rt.ctx.log.warn(`exec stdin artifact: ${String(e)}`))
+      }
+      if (run) void go(data)
+    }
+    const timer = setTimeout(() => start(), EXEC_STDIN_LIMITS.maxWaitMs)
+    timer.unref()
     stream.on('data', (d: Buffer) => {
       stats.bytes += d.length
+      s.touch()
+      if (size >= cap) {
+        truncated = true
+        return
+      }
+      const take = d.subarray(0, cap - size)
+      truncated ||= take.length < d.length
+      chunks.push(Buffer.from(take))
+      size += take.length
     })
-    runCommandString(sh, cmd, out, err)
-      .catch(() => 1)
-      .then((status) => {
-        stream.exit(status)
-        stream.end()
-      })
+    stream.on('end', () => start())
+    stream.on('close', () => start(false))
   })
 
   session.on('sftp', (accept) => {
     const sftp = accept()
+    sftp.on('error', () => {})
     stats.recorded = true
     s.emit('sftp_session', { user: user.name })
     sftp.on('end', () => closeSftp(sftp))

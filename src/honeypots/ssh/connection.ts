@@ -15,7 +15,8 @@ const SSH_DISCONNECT_PROTOCOL_ERROR = 2
 const MAX_IDENT_IN_EVENT = 255
 
 interface ProtocolHandle {
-  _protocol?: { disconnect?(reason: number): void }
+  /** ssh2 internals; the description argument comes from patches/ssh2+1.17.0.patch */
+  _protocol?: { disconnect?(reason: number, description?: string): void }
 }
 
 export function handleSocket(rt: SshRuntime, socket: Socket): void {
@@ -52,8 +53,10 @@ export function handleSocket(rt: SshRuntime, socket: Socket): void {
     clearTimeout(grace)
     sendVersion({})
     if (stats.recorded) {
+      const tr = stats.transcript
       s.emit('session_recorded', {
-        sid: s.id, service: 'ssh', duration_s: ((Date.now() - started) / 1000).toFixed(3), bytes: stats.bytes, commands: stats.commands, truncated: false,
+        sid: s.id, service: 'ssh', duration_s: ((Date.now() - started) / 1000).toFixed(3), bytes: stats.bytes, commands: stats.commands,
+        truncated: tr?.truncated ?? false, transcript: tr ? `transcripts/${tr.file.split('/').pop()}` : undefined,
       })
     }
   })
@@ -84,7 +87,7 @@ function onClient(rt: SshRuntime, s: Session, client: Connection, stats: Connect
     tooManyFailures: () => {
       s.emit('auth_exhausted', { attempts: AUTH_LIMITS.maxAuthTries })
       try {
-        ;(client as unknown as ProtocolHandle)._protocol?.disconnect?.(SSH_DISCONNECT_PROTOCOL_ERROR)
+        ;(client as unknown as ProtocolHandle)._protocol?.disconnect?.(SSH_DISCONNECT_PROTOCOL_ERROR, 'Too many authentication failures')
       } catch {
         // the socket is going away anyway
       }

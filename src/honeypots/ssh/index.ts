@@ -2,6 +2,7 @@
 // lists, per-decky host keys), bait accounts from the persona, and the shared
 // emulated shell after login. Nothing is executed or fetched on the host.
 import { createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
 import type { EmulatorFactory, HoneypotContext, Honeypot } from '../../runtime/context.js'
 import { distroProfile } from '../shared/shell/distro.js'
 import { buildPersona } from '../shared/shell/persona.js'
@@ -35,7 +36,8 @@ export async function buildRuntime(ctx: HoneypotContext): Promise<SshRuntime> {
   })
   const override = str(ctx, 'version')?.replace(/^SSH-2\.0-/, '')
   const ident = override && IDENT_RE.test(override) && override.length <= 200 ? override : distro.sshIdent
-  const hostKeys = await loadHostKeys(await ctx.stateDir(), ctx.rng, { rsaBits: distro.rsaBits, comment: `root@${hostname.split('.')[0]}` })
+  const stateDir = await ctx.stateDir()
+  const hostKeys = await loadHostKeys(stateDir, ctx.rng, { rsaBits: distro.rsaBits, comment: `root@${hostname.split('.')[0]}` })
   const plan = planAlgorithms(distro.ssh)
   return {
     ctx,
@@ -51,6 +53,7 @@ export async function buildRuntime(ctx: HoneypotContext): Promise<SshRuntime> {
     lastLogins: new Map(),
     authMethods: distro.authMethods,
     ptyCounter: 0,
+    transcriptsDir: join(stateDir, 'transcripts'),
   }
 }
 

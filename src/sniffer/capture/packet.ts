@@ -24,6 +24,22 @@ export interface RawPacket {
   origLen: number
 }
 
+/**
+ * The RawPacket a reader hands out: one reused object whose `data` view is
+ * built only when asked for; the sniffer reads `bytes[start, end)` directly.
+ */
+export class PacketView implements RawPacket {
+  tsUs = 0
+  linkType = 0
+  origLen = 0
+  bytes: Buffer = Buffer.alloc(0)
+  start = 0
+  end = 0
+  get data(): Buffer {
+    return this.bytes.subarray(this.start, this.end)
+  }
+}
+
 export type PacketHandler = (packet: RawPacket) => void
 
 /** A source of packets: a file, or a live capture. */

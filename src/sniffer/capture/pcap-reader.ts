@@ -5,7 +5,7 @@
 // A malformed file header or block raises PcapFormatError once; packet bytes
 // themselves are never interpreted here.
 import { UserError } from '../../errors.js'
-import type { PacketHandler, RawPacket } from './packet.js'
+import { PacketView, type PacketHandler } from './packet.js'
 
 /** Largest pcapng block or pcap record we accept (a jumbo frame is < 64 KiB; be generous). */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -52,7 +52,7 @@ export class PcapStreamReader {
   #ifaces: Interface[] = []
   #packets = 0
   readonly #onPacket: PacketHandler
-  readonly #pkt: RawPacket = { tsUs: 0, linkType: 0, data: Buffer.alloc(0), origLen: 0 }
+  readonly #pkt = new PacketView()
 
   constructor(onPacket: PacketHandler) {
     this.#onPacket = onPacket
@@ -127,7 +127,9 @@ export class PcapStreamReader {
       if (incl > MAX_RECORD_BYTES) throw new PcapFormatError(`pcap record of ${incl} bytes at offset ${off}`)
       if (off + 16 + incl > buf.length) break
       pkt.tsUs = sec * 1e6 + Math.floor(frac / fracDiv)
-      pkt.data = buf.subarray(off + 16, off + 16 + incl)
+      pkt.bytes = buf
+      pkt.start = off + 16
+      pkt.end = off + 16 + incl
       pkt.origLen = orig
       this.#packets++
       this.#onPacket(pkt)
@@ -209,7 +211,7 @@ export class PcapStreamReader {
     this.#ifaces.push(iface)
   }
 
-  #deliver(ifaceId: number, hi: number, lo: number, data: Buffer, origLen: number): void {
+  #deliver(ifaceId: number, hi: number, lo: number, buf: Buffer, start: number, end: number, origLen: number): void {
     const iface = this.#ifaces[ifaceId]
     if (!iface) throw new PcapFormatError(`pcapng packet for undeclared interface ${ifaceId}`)
     const pkt = this.#pkt
@@ -220,7 +222,9 @@ export class PcapStreamReader {
       const units = (BigInt(hi) << 32n) | BigInt(lo)
       pkt.tsUs = Number((units * 1_000_000n) / iface.unitsPerSec) + iface.offsetUs
     }
-    pkt.data = data
+    pkt.bytes = buf
+    pkt.start = start
+    pkt.end = end
     pkt.origLen = origLen
     this.#packets++
     this.#onPacket(pkt)
@@ -235,7 +239,7 @@ export class PcapStreamReader {
     const cap = this.#u32(buf, off + 12)
     const orig = this.#u32(buf, off + 16)
     if (off + 20 + cap > end) throw new PcapFormatError('pcapng packet longer than its block')
-    this.#deliver(id, hi, lo, buf.subarray(off + 20, off + 20 + cap), orig)
+    this.#deliver(id, hi, lo, buf, off + 20, off + 20 + cap, orig)
   }
 
   // SPB: orig_len u32, data (captured length = what fits; interface 0, no timestamp)
@@ -243,7 +247,7 @@ export class PcapStreamReader {
     if (end - off < 4) throw new PcapFormatError('pcapng simple packet block too short')
     const orig = this.#u32(buf, off)
     const cap = Math.min(orig, end - off - 4)
-    this.#deliver(0, 0, 0, buf.subarray(off + 4, off + 4 + cap), orig)
+    this.#deliver(0, 0, 0, buf, off + 4, off + 4 + cap, orig)
   }
 
   // OPB (obsolete): interface id u16, drops u16, ts_high, ts_low, cap_len, orig_len, data
@@ -255,7 +259,7 @@ export class PcapStreamReader {
     const cap = this.#u32(buf, off + 12)
     const orig = this.#u32(buf, off + 16)
     if (off + 20 + cap > end) throw new PcapFormatError('pcapng packet longer than its block')
-    this.#deliver(id, hi, lo, buf.subarray(off + 20, off + 20 + cap), orig)
+    this.#deliver(id, hi, lo, buf, off + 20, off + 20 + cap, orig)
   }
 }
 

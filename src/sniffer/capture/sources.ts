@@ -67,9 +67,9 @@ export class LiveSource implements PacketSource {
 
   constructor(readonly opts: LiveOptions) {}
 
-  /** argv for tcpdump: unbuffered pcap to stdout, full snap length, no name resolution. */
+  /** argv for tcpdump: pcap to stdout, each packet written (and delivered by the kernel) at once, full snap length, no name resolution. */
   static args(opts: LiveOptions): string[] {
-    const args = ['-i', opts.interface, '-w', '-', '-U', '-n', '-s', String(LIVE_SNAPLEN)]
+    const args = ['-i', opts.interface, '-w', '-', '-U', '--immediate-mode', '-n', '-s', String(LIVE_SNAPLEN)]
     if (opts.filter && opts.filter.trim() !== '') args.push(opts.filter)
     return args
   }

@@ -24,6 +24,8 @@ export interface AppEnv {
   hostname: string
   /** Per-decky randomness for this app (versions, ids). */
   rng: SeededRng
+  /** Fake install time: mtime of the app's static files. */
+  installDate: Date
   /** The flavour's page for a status, with host/port filled in. */
   error(status: number, extra?: { location?: string; allow?: string }): Response
 }

@@ -35,20 +35,25 @@ function forbidden(req: AppRequest, env: AppEnv): string {
   return `<html><head><meta http-equiv='refresh' content='1;url=/login?from=${from}'/><script id='redirect' data-redirect-url='/login?from=${from}' src='/static/${env.rng.fork('jenkins/res').hex(4)}/scripts/redirect.js'></script></head><body style='background-color:white; color:white;'>\nAuthentication required\n<!--\n-->\n\n</body></html>`
 }
 
+/** Stapler/Jetty pages go out chunked. */
+function streamed(...args: Parameters<typeof textResponse>) {
+  return { ...textResponse(...args), streamed: true }
+}
+
 export const jenkins: App = {
   index(req, env) {
-    return textResponse(403, CT, forbidden(req, env), [...jenkinsHeaders(env), session(), ['Expires', 'Thu, 01 Jan 1970 00:00:00 GMT']])
+    return streamed(403, CT, forbidden(req, env), [...jenkinsHeaders(env), session(), ['Expires', 'Thu, 01 Jan 1970 00:00:00 GMT']])
   },
   route(req, env) {
     const p = req.path
     if (p === '/login' || p === '/loginError') {
-      return textResponse(p === '/login' ? 200 : 401, CT, loginPage(req, env, p === '/loginError'), [...jenkinsHeaders(env), session(), ['Expires', 'Thu, 01 Jan 1970 00:00:00 GMT'], ['Cache-Control', 'no-cache,no-store,must-revalidate']])
+      return streamed(p === '/login' ? 200 : 401, CT, loginPage(req, env, p === '/loginError'), [...jenkinsHeaders(env), session(), ['Expires', 'Thu, 01 Jan 1970 00:00:00 GMT'], ['Cache-Control', 'no-cache,no-store,must-revalidate']])
     }
     if (p === '/j_spring_security_check' || p === '/j_acegi_security_check') {
       return { status: 302, headers: [...jenkinsHeaders(env), session(), ['Location', `${req.baseUrl}/loginError`]], body: Buffer.alloc(0) }
     }
     if (p.startsWith('/static/') || p === '/favicon.ico' || p === '/robots.txt') return undefined
     // Everything else needs Overall/Read.
-    return textResponse(403, CT, forbidden(req, env), [...jenkinsHeaders(env), session(), ['Expires', 'Thu, 01 Jan 1970 00:00:00 GMT']])
+    return streamed(403, CT, forbidden(req, env), [...jenkinsHeaders(env), session(), ['Expires', 'Thu, 01 Jan 1970 00:00:00 GMT']])
   },
 }

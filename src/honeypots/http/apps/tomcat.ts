@@ -10,7 +10,11 @@ export function tomcatVersion(env: Pick<AppEnv, 'rng'>): string {
 
 function rootPage(version: string): string {
   const year = new Date().getUTCFullYear()
-  return `<!DOCTYPE html>
+  // index.jsp: its page directives leave three blank lines before the doctype
+  return `
+
+
+<!DOCTYPE html>
 <html lang="en">
     <head>
         <meta charset="UTF-8" />
@@ -143,7 +147,7 @@ const REALMS = { manager: 'Tomcat Manager Application', 'host-manager': 'Tomcat 
 
 export const tomcat: App = {
   index(_req, env) {
-    return textResponse(200, 'text/html;charset=UTF-8', rootPage(tomcatVersion(env)))
+    return { ...textResponse(200, 'text/html;charset=UTF-8', rootPage(tomcatVersion(env))), streamed: true }
   },
   route(req, env) {
     const m = /^\/(manager|host-manager)(\/.*)?$/.exec(req.path)

@@ -216,7 +216,7 @@ export const wordpress: App = {
       return { status: 302, contentType: CT, headers: [...NO_CACHE, ['X-Redirect-By', 'WordPress'], ['Location', `${req.baseUrl}/wp-login.php?redirect_to=${to}&reauth=1`]], body: Buffer.alloc(0) }
     }
     if (p === '/xmlrpc.php') return xmlrpc(req)
-    if (p === '/readme.html') return { ...textResponse(200, 'text/html', readme(env)), file: { mtime: new Date(0) } }
+    if (p === '/readme.html') return { ...textResponse(200, 'text/html', readme(env)), file: { mtime: env.installDate } }
     if (p === '/wp-json' || p === '/wp-json/') {
       const b = req.baseUrl
       const doc = { name: siteName(env), description: '', url: b, home: b, gmt_offset: 0, timezone_string: '', namespaces: ['oembed/1.0', 'wp/v2', 'wp-site-health/v1'], authentication: [], routes: {} }

@@ -1,7 +1,7 @@
 // Apache httpd 2.4 with Debian/Ubuntu defaults (ServerTokens OS, ServerSignature On).
 import type { ParseError } from '../parser.js'
 import { escapeHtml, reason, type ErrorInfo, type Response } from '../response.js'
-import { fileHeaders, type Flavor } from './flavor.js'
+import { fileHeaders, lengthHeader, type Flavor } from './flavor.js'
 
 const CT_ERROR = 'text/html; charset=iso-8859-1'
 
@@ -74,10 +74,18 @@ export function apacheFlavor(server: string, keepAliveTimeoutMs = 5000): Flavor 
     head(res, o) {
       const h: [string, string][] = [['Date', o.date.toUTCString()]]
       if (server !== '') h.push(['Server', server])
+      if (res.status === 304) {
+        // http_filters.c keeps only a few headers on 304, connection ones first
+        if (o.conn.keepAlive) h.push(['Connection', 'Keep-Alive'], ['Keep-Alive', `timeout=${Math.round(keepAliveTimeoutMs / 1000)}, max=${o.conn.remaining}`])
+        else h.push(['Connection', 'close'])
+        const f = fileHeaders(flavor, res, o.contentLength)
+        if (f.etag) h.push(['ETag', f.etag])
+        return { statusLine: 'HTTP/1.1 304 Not Modified', headers: h }
+      }
       h.push(...res.headers)
       const f = fileHeaders(flavor, res, o.contentLength)
       if (f.lastModified) h.push(['Last-Modified', f.lastModified], ['ETag', f.etag ?? ''], ['Accept-Ranges', 'bytes'])
-      if (res.status !== 204 && res.status !== 304) h.push(['Content-Length', String(o.contentLength)])
+      if (res.status !== 204 && res.status !== 304) h.push(...lengthHeader(o))
       if (res.file && /^text\//.test(res.contentType ?? '')) h.push(['Vary', 'Accept-Encoding'])
       if (o.conn.keepAlive) {
         h.push(['Keep-Alive', `timeout=${Math.round(keepAliveTimeoutMs / 1000)}, max=${o.conn.remaining}`], ['Connection', 'Keep-Alive'])

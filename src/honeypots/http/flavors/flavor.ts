@@ -5,6 +5,23 @@ import type { ConnState, ErrorInfo, Response } from '../response.js'
 
 export type FlavorName = 'apache' | 'nginx' | 'iis' | 'tomcat' | 'jetty'
 
+/** How the body is delimited: Content-Length, chunked (HTTP/1.1), or by closing (HTTP/1.0). */
+export type Framing = 'length' | 'chunked' | 'close'
+
+export interface HeadOptions {
+  date: Date
+  conn: ConnState
+  contentLength: number
+  framing: Framing
+}
+
+/** The body-length header for a framing, or none. */
+export function lengthHeader(o: HeadOptions): [string, string][] {
+  if (o.framing === 'chunked') return [['Transfer-Encoding', 'chunked']]
+  if (o.framing === 'close') return []
+  return [['Content-Length', String(o.contentLength)]]
+}
+
 export interface WireHead {
   statusLine: string
   headers: Header[]
@@ -27,11 +44,11 @@ export interface Flavor {
   /** ETag in the product's style for a static file. */
   etag(size: number, mtime: Date): string
   /** Status line and headers in the product's order. */
-  head(res: Response, o: { date: Date; conn: ConnState; contentLength: number }): WireHead
+  head(res: Response, o: HeadOptions): WireHead
 }
 
 /** Content headers of a static file in the order the flavour places them. */
 export function fileHeaders(flavor: Flavor, res: Response, contentLength: number): { lastModified?: string; etag?: string } {
   if (!res.file) return {}
-  return { lastModified: res.file.mtime.toUTCString(), etag: flavor.etag(contentLength, res.file.mtime) }
+  return { lastModified: res.file.mtime.toUTCString(), etag: flavor.etag(res.file.size ?? contentLength, res.file.mtime) }
 }

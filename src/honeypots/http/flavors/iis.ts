@@ -2,7 +2,7 @@
 // HTTP.sys (Server: Microsoft-HTTPAPI/2.0) pages for requests it cannot parse.
 import type { ParseError } from '../parser.js'
 import { reason, type ErrorInfo, type Response } from '../response.js'
-import { fileHeaders, type Flavor } from './flavor.js'
+import { fileHeaders, lengthHeader, type Flavor } from './flavor.js'
 
 const IIS_TEXT: Readonly<Record<number, [h2: string, h3: string]>> = Object.freeze({
   401: ['401 - Unauthorized: Access is denied due to invalid credentials.', 'You do not have permission to view this directory or page using the credentials that you supplied.'],
@@ -109,7 +109,7 @@ export function iisFlavor(server = 'Microsoft-IIS/10.0', keepAliveTimeoutMs = 12
       if (!sys && !res.headers.some(([n]) => n.toLowerCase() === 'x-powered-by')) h.push(['X-Powered-By', 'ASP.NET'])
       h.push(['Date', o.date.toUTCString()])
       if (!o.conn.keepAlive) h.push(['Connection', 'close'])
-      h.push(['Content-Length', String(o.contentLength)])
+      if (res.status !== 304) h.push(...lengthHeader(o))
       return { statusLine: `HTTP/1.1 ${res.status} ${reason(res.status)}`, headers: h }
     },
   }

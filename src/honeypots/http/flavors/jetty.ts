@@ -1,6 +1,6 @@
 // Eclipse Jetty 10 as embedded by Jenkins (winstone).
 import { escapeHtml, reason, type ErrorInfo, type Response } from '../response.js'
-import { fileHeaders, type Flavor } from './flavor.js'
+import { fileHeaders, lengthHeader, type Flavor } from './flavor.js'
 
 export function jettyFlavor(version: string, server: string, keepAliveTimeoutMs = 30_000): Flavor {
   const flavor: Flavor = {
@@ -41,7 +41,7 @@ export function jettyFlavor(version: string, server: string, keepAliveTimeoutMs 
       if (f.lastModified) h.push(['Last-Modified', f.lastModified], ['ETag', f.etag ?? ''], ['Accept-Ranges', 'bytes'])
       if (res.contentType !== undefined) h.push(['Content-Type', res.contentType])
       if (!o.conn.keepAlive) h.push(['Connection', 'close'])
-      h.push(['Content-Length', String(o.contentLength)])
+      h.push(...lengthHeader(o))
       if (server !== '') h.push(['Server', server])
       return { statusLine: `HTTP/1.1 ${res.status} ${reason(res.status)}`, headers: h }
     },

@@ -2,7 +2,7 @@
 // are the built-in ones (ngx_http_special_response.c), CRLF line ends.
 import type { ParseError } from '../parser.js'
 import { escapeHtml, reason, type Response } from '../response.js'
-import { fileHeaders, type Flavor } from './flavor.js'
+import { fileHeaders, lengthHeader, type Flavor } from './flavor.js'
 
 /** nginx's own status texts where they differ from RFC wording. */
 const NGINX_TITLES: Readonly<Record<number, string>> = Object.freeze({
@@ -61,13 +61,13 @@ export function nginxFlavor(server: string, keepAliveTimeoutMs = 65_000): Flavor
       if (server !== '') h.push(['Server', server])
       h.push(['Date', o.date.toUTCString()])
       if (res.contentType !== undefined) h.push(['Content-Type', res.contentType])
-      if (res.status !== 204 && res.status !== 304) h.push(['Content-Length', String(o.contentLength)])
+      if (res.status !== 204 && res.status !== 304) h.push(...lengthHeader(o))
       const f = fileHeaders(flavor, res, o.contentLength)
       if (f.lastModified) h.push(['Last-Modified', f.lastModified])
       h.push(['Connection', o.conn.keepAlive ? 'keep-alive' : 'close'])
       if (f.etag) h.push(['ETag', f.etag])
       h.push(...res.headers)
-      if (f.lastModified) h.push(['Accept-Ranges', 'bytes'])
+      if (f.lastModified && res.status !== 304) h.push(['Accept-Ranges', 'bytes'])
       return { statusLine: `HTTP/1.1 ${res.status} ${NGINX_REASONS[res.status] ?? reason(res.status)}`, headers: h }
     },
   }

@@ -1,7 +1,7 @@
 // Apache Tomcat 9 (Coyote HTTP/1.1 connector): no Server header, no reason
 // phrase in the status line, Tomcat's "HTTP Status" error report valve pages.
 import { escapeHtml, reason, type ErrorInfo, type Response } from '../response.js'
-import { fileHeaders, type Flavor } from './flavor.js'
+import { fileHeaders, lengthHeader, type Flavor } from './flavor.js'
 
 const STYLE = 'body {font-family:Tahoma,Arial,sans-serif;} h1, h2, h3, b {color:white;background-color:#525D76;} h1 {font-size:22px;} h2 {font-size:16px;} h3 {font-size:14px;} p {font-size:12px;} a {color:black;} .line {height:1px;background-color:#525D76;border:none;}'
 
@@ -61,7 +61,7 @@ export function tomcatFlavor(version: string, server: string | undefined, keepAl
       if (f.lastModified) h.unshift(['Accept-Ranges', 'bytes'], ['ETag', f.etag ?? ''], ['Last-Modified', f.lastModified])
       if (server !== undefined && server !== '') h.unshift(['Server', server])
       if (res.contentType !== undefined) h.push(['Content-Type', res.contentType])
-      h.push(['Content-Length', String(o.contentLength)], ['Date', o.date.toUTCString()])
+      h.push(...lengthHeader(o), ['Date', o.date.toUTCString()])
       if (o.conn.keepAlive) h.push(['Keep-Alive', `timeout=${Math.round(keepAliveTimeoutMs / 1000)}`], ['Connection', 'keep-alive'])
       else h.push(['Connection', 'close'])
       // Coyote (8.5+) sends no reason phrase.

@@ -47,9 +47,11 @@ export class InteractiveShell {
     readonly sh: ShellState,
     readonly io: TerminalIo,
     readonly maxLine: number,
+    /** false: no pty (ssh -T, piped stdin): bash reads lines silently, no prompt, no echo, LF only. */
+    readonly tty = true,
   ) {
     // the shell's prompts for sudo/su/passwd read through this terminal
-    sh.host.readSecret = (p) => this.readSecret(p)
+    if (tty) sh.host.readSecret = (p) => this.readSecret(p)
   }
 
   get ended(): boolean {
@@ -59,12 +61,17 @@ export class InteractiveShell {
   /** motd, "Last login", first prompt. */
   start(banner: string): void {
     this.#write(banner)
-    this.#write(prompt(this.sh))
+    this.#echo(prompt(this.sh))
+  }
+
+  /** Terminal-only output: prompts, echo, editing feedback. */
+  #echo(s: string): void {
+    if (this.tty) this.#write(s)
   }
 
   #write(s: string): void {
     if (this.#ended) return
-    const out = crlf(s)
+    const out = this.tty ? crlf(s) : s
     this.#written += out.length
     this.io.write(out)
     if (this.#written > TERMINAL_LIMITS.maxOutputBytes) this.#end(0)
@@ -124,7 +131,7 @@ export class InteractiveShell {
     if (b === 0x0d || b === 0x0a) {
       const line = this.#line
       this.#line = ''
-      this.#write('\n')
+      this.#echo('\n')
       if (secret) this.#secret?.(line)
       else this.#enter(line)
       return
@@ -135,17 +142,17 @@ export class InteractiveShell {
     }
     if (b === CTRL_C) {
       this.#line = ''
-      this.#write('^C\n')
+      this.#echo('^C\n')
       if (secret) this.#secret?.(undefined)
-      else this.#write(prompt(this.sh))
+      else this.#echo(prompt(this.sh))
       return
     }
     if (b === CTRL_D) {
       if (secret) {
-        this.#write('\n')
+        this.#echo('\n')
         this.#secret?.(undefined)
       } else if (this.#line === '') {
-        this.#write('logout\n')
+        this.#echo('logout\n')
         this.#end(0)
       }
       return
@@ -153,32 +160,32 @@ export class InteractiveShell {
     if (b === DEL || b === BS) {
       if (this.#line.length > 0) {
         this.#line = this.#line.slice(0, -1)
-        if (!secret) this.#write('\b \b')
+        if (!secret) this.#echo('\b \b')
       }
       return
     }
     if (b === CTRL_U) {
-      if (!secret) this.#write('\b \b'.repeat(this.#line.length))
+      if (!secret) this.#echo('\b \b'.repeat(this.#line.length))
       this.#line = ''
       return
     }
     if (b === CTRL_L && !secret) {
-      this.#write('\x1b[H\x1b[2J' + prompt(this.sh) + this.#line)
+      this.#echo('\x1b[H\x1b[2J' + prompt(this.sh) + this.#line)
       return
     }
     if (b === 0x09) {
-      this.#write('\x07')
+      this.#echo('\x07')
       return
     }
     if (b < 0x20) return
     if (this.#line.length >= this.maxLine) {
-      this.#write('\x07')
+      this.#echo('\x07')
       return
     }
     // bytes ≥ 0x80 arrive one at a time; keep them as latin1 and fix up on Enter
     const ch = String.fromCharCode(b)
     this.#line += ch
-    if (!secret) this.io.write(ch)
+    if (!secret && this.tty) this.io.write(ch)
   }
 
   #recall(dir: number): void {
@@ -188,7 +195,7 @@ export class InteractiveShell {
     i = Math.max(0, Math.min(h.length, i + dir))
     this.#histIndex = i
     const next = i === h.length ? '' : (h[i] as string)
-    this.#write('\b \b'.repeat(this.#line.length) + next)
+    this.#echo('\b \b'.repeat(this.#line.length) + next)
     this.#line = next
   }
 
@@ -196,7 +203,7 @@ export class InteractiveShell {
     const line = Buffer.from(raw, 'latin1').toString('utf8')
     this.#histIndex = -1
     if (line.trim() === '') {
-      this.#write(prompt(this.sh))
+      this.#echo(prompt(this.sh))
       return
     }
     this.commands++
@@ -211,11 +218,11 @@ export class InteractiveShell {
       .then((status) => {
         this.#busy = false
         if (this.sh.exited) {
-          this.#write('logout\n')
+          this.#echo('logout\n')
           this.#end(status)
           return
         }
-        this.#write(prompt(this.sh))
+        this.#echo(prompt(this.sh))
         const queued = this.#pending
         this.#pending = []
         this.feed(Buffer.from(queued))
@@ -224,6 +231,6 @@ export class InteractiveShell {
 }
 
 /** Non-interactive run (ssh exec): output streamed, exit status returned. */
-export async function runCommandString(sh: ShellState, cmd: string, out: (s: string) => void, err: (s: string) => void = out): Promise<number> {
-  return runLine(sh, cmd, { out, err })
+export async function runCommandString(sh: ShellState, cmd: string, out: (s: string) => void, err: (s: string) => void = out, stdin = ''): Promise<number> {
+  return runLine(sh, cmd, { out, err }, stdin)
 }

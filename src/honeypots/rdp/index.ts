@@ -1,0 +1,198 @@
+// RDP emulator: X.224 negotiation with the mstshash cookie captured, TLS with
+// the decky's certificate, then CredSSP/NLA (NTLM captured, logon refused as
+// Windows refuses it) or, in TLS-only mode, the client's MCS core data.
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server, type Socket } from 'node:net'
+import { TLSSocket } from 'node:tls'
+import { Severity } from '../../events/event.js'
+import type { EmulatorFactory, HoneypotContext, Session } from '../../runtime/context.js'
+import { buildChallenge, credentialFields, findNtlmssp, MESSAGE_TYPE, parseAuthenticate, parseNegotiate } from '../shared/ntlmssp.js'
+import { deckyCertificate } from '../shared/tls.js'
+import { windowsIdentity, type WindowsIdentity } from '../shared/windows-identity.js'
+import { buildTsRequest, MAX_TSREQUEST, parseTsRequest, SERVER_VERSION, tsRequestLength } from './credssp.js'
+import { parseClientCore } from './mcs.js'
+import {
+  legacyConfirm, negotiationFailure, negotiationResponse, parseConnectionRequest, protocolNames, PROTOCOL, selectProtocol, splitTpkt, MAX_TPKT,
+} from './x224.js'
+
+const STATUS_LOGON_FAILURE = 0xc000006d | 0
+/** TSRequests per connection before we hang up. */
+const MAX_CREDSSP_ROUNDS = 4
+
+interface Env {
+  ctx: HoneypotContext
+  identity: WindowsIdentity
+  key: string
+  cert: string
+  nla: boolean
+}
+
+function fail(s: Session, socket: Socket, error: string): void {
+  s.emit('protocol_error', { error })
+  socket.destroy()
+  s.close('protocol')
+}
+
+/** Phase 1: one X.224 Connection Request, then the Connection Confirm. */
+function handleConnection(env: Env, socket: Socket, s: Session): void {
+  let buf: Buffer = Buffer.alloc(0)
+  const onData = (d: Buffer) => {
+    buf = Buffer.concat([buf, d])
+    const { packets, error } = splitTpkt(buf, MAX_TPKT)
+    if (error) return fail(s, socket, error)
+    const pkt = packets[0]
+    if (!pkt) return
+    socket.off('data', onData)
+    const cr = parseConnectionRequest(pkt)
+    if (!cr) return fail(s, socket, 'not an X.224 connection request')
+    const requested = cr.requestedProtocols
+    const base = { requested_protocols: requested === undefined ? 'none' : protocolNames(requested), ...(cr.truncated ? { truncated: true } : {}) }
+    if (cr.cookie !== undefined) s.emit('rdp_cookie', { ...base, username: cr.cookie, principal: cr.cookie })
+    else s.emit('connection_request', { ...base, ...(cr.routingToken ? { routing_token: cr.routingToken } : {}) })
+    if (requested === undefined) {
+      // legacy client: standard RDP security, which this decoy does not offer past the confirm
+      socket.end(legacyConfirm())
+      return
+    }
+    const sel = selectProtocol(requested, env.nla)
+    if (typeof sel !== 'number') {
+      s.emit('negotiation', { result: 'failure', failure_code: sel.failure })
+      socket.end(negotiationFailure(sel.failure))
+      return
+    }
+    s.emit('negotiation', { result: 'success', selected: protocolNames(sel) })
+    socket.write(negotiationResponse(sel), () => startTls(env, socket, s, sel))
+  }
+  socket.on('data', onData)
+}
+
+function startTls(env: Env, socket: Socket, s: Session, selected: number): void {
+  if (socket.destroyed) return
+  const tls = new TLSSocket(socket, { isServer: true, key: env.key, cert: env.cert, maxVersion: 'TLSv1.2', minVersion: 'TLSv1' })
+  let secure = false
+  tls.on('error', (e: Error) => {
+    if (!secure) s.emit('tls_handshake_failed', { error: e.message }, { severity: Severity.WARNING })
+    s.close(secure ? 'tls_error' : 'tls_handshake_failed')
+  })
+  // TLS reads the handle directly: the raw socket sees no more 'data', so keep the idle timer alive here
+  tls.on('data', () => s.touch())
+  tls.once('close', () => s.close('closed'))
+  tls.once('secure', () => {
+    secure = true
+    s.touch()
+    if (selected === PROTOCOL.SSL) readClientData(tls, s)
+    else credssp(env, tls, s)
+  })
+}
+
+/** PROTOCOL_SSL: log the client's core data from MCS Connect-Initial, then hang up. */
+function readClientData(tls: TLSSocket, s: Session): void {
+  let buf: Buffer = Buffer.alloc(0)
+  tls.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d])
+    const { packets, error } = splitTpkt(buf, MAX_TPKT)
+    if (error) {
+      s.emit('protocol_error', { error })
+      tls.destroy()
+      return
+    }
+    const pkt = packets[0]
+    if (!pkt) return
+    const core = parseClientCore(pkt)
+    if (core) {
+      s.emit('rdp_client_info', {
+        client_name: core.clientName, client_build: core.clientBuild, keyboard_layout: `0x${core.keyboardLayout.toString(16).padStart(8, '0')}`,
+        rdp_version: core.version, desktop: `${core.width}x${core.height}`,
+      })
+    }
+    tls.destroy()
+  })
+}
+
+/** CredSSP (MS-CSSP 3.1.5): NEGOTIATE → CHALLENGE, AUTHENTICATE → captured, logon failure. */
+function credssp(env: Env, tls: TLSSocket, s: Session): void {
+  let buf: Buffer = Buffer.alloc(0)
+  let rounds = 0
+  let challenge: Buffer | undefined
+  tls.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d])
+    for (;;) {
+      const need = tsRequestLength(buf)
+      if (need === 'invalid' || (typeof need === 'number' && need > MAX_TSREQUEST)) {
+        s.emit('protocol_error', { error: 'bad TSRequest framing' })
+        tls.destroy()
+        return
+      }
+      if (need === undefined || buf.length < need) return
+      const msg = buf.subarray(0, need)
+      buf = buf.subarray(need)
+      if (++rounds > MAX_CREDSSP_ROUNDS) {
+        tls.destroy()
+        return
+      }
+      const req = parseTsRequest(msg)
+      const tok = req?.negoToken
+      const at = tok ? findNtlmssp(tok) : -1
+      if (!req || !tok || at < 0 || tok.length < at + 12) {
+        s.emit('protocol_error', { error: 'TSRequest without an NTLMSSP token', ts_version: req?.version ?? -1 })
+        tls.destroy()
+        return
+      }
+      const ntlm = tok.subarray(at)
+      const type = ntlm.readUInt32LE(8)
+      if (type === MESSAGE_TYPE.NEGOTIATE) {
+        const neg = parseNegotiate(ntlm)
+        challenge = randomBytes(8)
+        const ch = buildChallenge({ serverChallenge: challenge, clientFlags: neg?.flags, ...env.identity })
+        tls.write(buildTsRequest({ version: SERVER_VERSION, negoToken: ch }))
+        continue
+      }
+      const auth = type === MESSAGE_TYPE.AUTHENTICATE ? parseAuthenticate(ntlm) : undefined
+      if (!auth || !challenge) {
+        s.emit('protocol_error', { error: 'malformed NTLMSSP in TSRequest', ntlm_type: type })
+        tls.destroy()
+        return
+      }
+      s.emit('auth_attempt', { auth_path: 'nla', ...credentialFields(auth, challenge), ts_version: req.version, result: 'failure' })
+      // MS-CSSP 3.1.5: version 3+ clients get the NTSTATUS in errorCode
+      if (req.version >= 3) tls.end(buildTsRequest({ version: SERVER_VERSION, errorCode: STATUS_LOGON_FAILURE }))
+      else tls.end()
+      return
+    }
+  })
+}
+
+export const create: EmulatorFactory = (ctx) => {
+  let server: Server | undefined
+  const sockets = new Set<Socket>()
+  let env: Env | undefined
+  return {
+    async start() {
+      const identity = windowsIdentity(ctx)
+      // Windows' self-signed RDP certificate: CN = the computer's DNS name
+      const { key, cert } = await deckyCertificate(ctx, { cn: identity.dnsComputer, keyFile: 'rdp-key.pem' })
+      env = { ctx, identity, key, cert, nla: ctx.config.nla === true }
+      const e = env
+      server = createServer((socket) => {
+        const s = ctx.accept(socket)
+        if (!s) return
+        sockets.add(socket)
+        socket.once('close', () => sockets.delete(socket))
+        socket.setNoDelay(true)
+        try {
+          handleConnection(e, socket, s)
+        } catch (err) {
+          fail(s, socket, (err as Error).message)
+        }
+      })
+      await new Promise<void>((resolve, reject) => {
+        server?.once('error', reject)
+        server?.listen(ctx.port(3389), ctx.bindAddress, () => resolve())
+      })
+    },
+    async stop() {
+      for (const sock of sockets) sock.destroy()
+      await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
+    },
+  }
+}

@@ -1,0 +1,45 @@
+// Real RDP tools against the emulator: FreeRDP (+auth-only, NLA) and nmap.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { startEmulator } from '../helpers/emulator.js'
+import { ntowfv2 } from '../../src/honeypots/shared/ntlmssp.js'
+
+function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}` })
+    })
+  })
+}
+
+const DECKY = { decky: { hostname: 'TS-GW-01', osFamily: 'windows_server' } }
+const missing = (...bins: string[]) => bins.find((b) => !existsSync(b)) ? `needs ${bins.join(', ')}` : false
+
+test('xfreerdp +auth-only: NLA capture with the exact user, refused with LOGON_FAILURE', { skip: missing('/usr/bin/xfreerdp', '/usr/bin/xvfb-run') }, async (t) => {
+  const h = await startEmulator(t, 'rdp', { nla: true }, DECKY)
+  const r = await run('xvfb-run', ['-a', 'xfreerdp', `/v:127.0.0.1:${h.port(3389)}`, '/u:alice', '/p:Secret', '/d:CORP', '/cert:ignore', '+auth-only'])
+  assert.match(r.out, /LOGON_FAILURE/)
+  const cookie = await h.sink.next('rdp_cookie')
+  assert.equal(cookie.fields.username, 'alice')
+  const ev = await h.sink.next('auth_attempt')
+  assert.deepEqual([ev.fields.username, ev.fields.domain, ev.fields.principal, ev.fields.auth_path, ev.fields.secret_kind],
+    ['alice', 'CORP', 'CORP\\alice', 'nla', 'ntlmssp_v2'])
+  const [user, , domain, chal, proof, blob] = Buffer.from(ev.fields.secret_b64 as string, 'base64').toString().split(':')
+  const again = createHmac('md5', ntowfv2('Secret', user as string, domain as string))
+    .update(Buffer.from(chal as string, 'hex')).update(Buffer.from(blob as string, 'hex')).digest('hex')
+  assert.equal(again, proof)
+})
+
+test('nmap -sV --script rdp-ntlm-info: Microsoft Terminal Services with the persona names', { skip: missing('/usr/bin/nmap') }, async (t) => {
+  const h = await startEmulator(t, 'rdp', { nla: true }, DECKY)
+  const port = String(h.port(3389))
+  const r = await run('nmap', ['-sV', '-Pn', '-p', port, '--script', 'rdp-ntlm-info', '127.0.0.1'], 180_000)
+  assert.match(r.out, /ms-wbt-server\s+Microsoft Terminal Services/)
+  assert.match(r.out, /NetBIOS_Computer_Name: TS-GW-01/)
+  assert.match(r.out, /DNS_Computer_Name: TS-GW-01/)
+  assert.match(r.out, /Product_Version: 10\.0\.\d{5}/)
+  assert.doesNotMatch(r.out, /WORKGROUP/)
+})
