@@ -141,7 +141,11 @@ test('sniffer: repeats from one source to one decky are counted, other deckies a
   frames.push(...conversation({ ...base, server: '10.1.0.22', cport: 41000, startUs: base.startUs + 9e6, clientSegments: [wire] }))
   const { of } = run(frames, { resolveDecky })
   const hellos = of('tls_client_hello')
-  assert.deepEqual(hellos.map((e) => [e.decky, e.fields.src_port, e.fields.count]), [['web-01', '40000', '1'], ['web-02', '41000', '1'], ['web-01', '40004', '4']])
+  assert.deepEqual(hellos.map((e) => [e.decky, e.fields.src_port, e.fields.count]), [['web-01', '40000', '1'], ['web-02', '41000', '1'], ['web-01', undefined, '4']])
+  const pending = hellos[2]!
+  assert.equal(pending.fields.ja4, hellos[0]!.fields.ja4)
+  assert.equal(pending.fields.ja4l, undefined)
+  assert.equal(pending.time, '2023-11-14T22:13:24.003000+00:00') // the last sighting
   // no dedup: every hello
   assert.equal(run(frames, { resolveDecky, dedup: false }).of('tls_client_hello').length, 6)
   // window passed: emitted again, counting the suppressed ones

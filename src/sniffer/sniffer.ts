@@ -3,7 +3,7 @@
 //   bytes → TLS ClientHello/ServerHello or SSH ident+KEXINIT → JA3/JA3S/JA4/
 //   JA4S/JA4L/HASSH → DecnetEvent (service "sniffer") → dedup → sink.
 // handle() never throws: a packet that breaks a parser costs that flow only.
-import { Severity, normalizeFields, type DecnetEvent, type FieldInput } from '../events/event.js'
+import { Severity, type DecnetEvent, type EventFields } from '../events/event.js'
 import type { EventSink } from '../runtime/context.js'
 import { PacketView, type RawPacket } from './capture/packet.js'
 import { TCP_FLAG, addressText, decodeTcp, newSegment, type TcpSegment } from './decode.js'
@@ -70,7 +70,7 @@ export class Sniffer {
       this.#stats.events++
       this.#sink.write(ev)
     }
-    this.#dedup = opts.dedup === false ? undefined : new Deduper(out, this.limits.dedupWindowUs, this.limits.maxDedupKeys)
+    this.#dedup = opts.dedup === false ? undefined : new Deduper(out, this.limits.dedupWindowUs, this.limits.maxDedupKeys, packetTime)
   }
 
   get stats(): SnifferStats {
@@ -147,14 +147,14 @@ export class Sniffer {
     } else if (!syn && ack && fromClient && flow.ackUs === undefined && flow.serverIsn !== undefined && seg.ack === ((flow.serverIsn + 1) >>> 0)) {
       flow.ackUs = now
     }
-    if (plen > 0 && !syn) {
+    if (plen > 0) {
       const stream = fromClient ? flow.c2s : flow.s2c
-      if (stream.add(seg.seq, seg.data, seg.payloadOff, seg.payloadEnd)) this.#progress(flow, now)
+      // data on a SYN (TCP Fast Open) starts right after the SYN's sequence number
+      const seq = syn ? (seg.seq + 1) >>> 0 : seg.seq
+      if (stream.add(seq, seg.data, seg.payloadOff, seg.payloadEnd)) this.#progress(flow, now)
       else if (stream.full && !(fromClient ? flow.clientDone : flow.serverDone)) this.#giveUp(flow, fromClient)
-    } else if (plen > 0 && syn) {
-      // data on a SYN (TCP Fast Open): stream byte 0 is right after the SYN's sequence number
-      const stream = fromClient ? flow.c2s : flow.s2c
-      if (stream.add((seg.seq + 1) >>> 0, seg.data, seg.payloadOff, seg.payloadEnd)) this.#progress(flow, now)
+      // the packet's bytes may have been borrowed; keep them only if still needed
+      if (!flow.done) stream.settle()
     }
     if (flags & TCP_FLAG.RST) this.#drop(flow)
   }
@@ -329,26 +329,36 @@ export class Sniffer {
     })
   }
 
-  #emit(flow: Flow, type: string, fingerprint: string, now: number, fields: Record<string, FieldInput>): void {
+  #emit(flow: Flow, type: string, fingerprint: string, now: number, extra: Record<string, string | undefined>): void {
+    let count = 1
+    let key = ''
+    if (this.#dedup) {
+      key = `${type}|${flow.clientIp}|${flow.serverIp}|${fingerprint}`
+      count = this.#dedup.admit(key, now)
+      if (count === 0) return
+    }
+    const fields: EventFields = {
+      src_ip: flow.clientIp,
+      src_port: String(flow.clientPort),
+      dst_ip: flow.serverIp,
+      dst_port: String(flow.serverPort),
+    }
+    for (const k in extra) {
+      const v = extra[k]
+      if (v !== undefined) fields[k] = v
+    }
+    fields.count = String(count)
     const ev: DecnetEvent = {
       time: packetTime(now),
       decky: this.#resolve(flow.serverIp) ?? UNKNOWN_DECKY,
       service: SERVICE,
       type,
       severity: Severity.INFO,
-      fields: normalizeFields({
-        src_ip: flow.clientIp,
-        src_port: flow.clientPort,
-        dst_ip: flow.serverIp,
-        dst_port: flow.serverPort,
-        ...fields,
-      }),
+      fields,
     }
-    if (this.#dedup) this.#dedup.offer(`${type}|${flow.clientIp}|${flow.serverIp}|${fingerprint}`, ev, now)
-    else {
-      this.#stats.events++
-      this.#sink.write({ ...ev, fields: { ...ev.fields, count: '1' } })
-    }
+    this.#dedup?.opened(key, ev)
+    this.#stats.events++
+    this.#sink.write(ev)
   }
 }
 
@@ -370,7 +380,10 @@ function startsWith(seg: TcpSegment, prefix: Buffer): boolean {
   return seg.data.compare(prefix, 0, prefix.length, seg.payloadOff, seg.payloadOff + prefix.length) === 0
 }
 
-/** TLS if the client starts with a handshake record, SSH if either side starts with "SSH-". */
+/**
+ * TLS if the client starts with a handshake record, SSH if either side starts with "SSH-".
+ * (An SSH server's pre-identification lines, RFC 4253 §4.2, are only read when the client spoke first.)
+ */
 function detect(c: Buffer, s: Buffer): (typeof PROTO)[keyof typeof PROTO] {
   if (c.length > 0) {
     if (c[0] === 0x16) return c.length < 2 ? PROTO.UNKNOWN : c[1] === 0x03 ? PROTO.TLS : PROTO.OTHER
@@ -378,8 +391,8 @@ function detect(c: Buffer, s: Buffer): (typeof PROTO)[keyof typeof PROTO] {
     if (c.compare(SSH_PREFIX, 0, n, 0, n) === 0) return n < 4 ? PROTO.UNKNOWN : PROTO.SSH
     return PROTO.OTHER
   }
-  if (s.length >= 4 && s.compare(SSH_PREFIX, 0, 4, 0, 4) === 0) return PROTO.SSH
-  return PROTO.UNKNOWN // wait for the client's first bytes
+  if (s.length >= 4) return s.compare(SSH_PREFIX, 0, 4, 0, 4) === 0 ? PROTO.SSH : PROTO.OTHER // a server-first protocol that is not SSH
+  return PROTO.UNKNOWN // wait for more bytes
 }
 
 /** RFC 5424 / ISO-8601 time with microseconds from a capture timestamp. */

@@ -114,8 +114,8 @@ test('impacket: NetNTLMv2 captured with the exact user; bait login lists shares 
   assert.match(ok.out, /file \.\. 0/)
 })
 
-test('nmap smb2 scripts see a modern Windows SMB server', { skip: need('/usr/bin/nmap') }, async (t) => {
-  const h = await startEmulator(t, 'smb', PERSONA, DECKY)
+test('nmap smb2 scripts see a modern Windows SMB server (Server 2019: no SMBv1)', { skip: need('/usr/bin/nmap') }, async (t) => {
+  const h = await startEmulator(t, 'smb', { ...PERSONA, os_version: '10.0.17763' }, DECKY)
   const port = String(h.port(445))
   const r = await run('nmap', ['-Pn', '-p', port, '--script', 'smb2-time,smb2-security-mode,smb-protocols', '--script-args', `smbport=${port}`, '127.0.0.1'], 120_000)
   assert.match(r.out, /Message signing enabled but not required/)
@@ -129,4 +129,23 @@ test('nmap -sV names a Server 2016 persona (SMB1 still on) as Microsoft Windows 
   const r = await run('nmap', ['-sV', '-Pn', '-p', String(h.port(445)), '127.0.0.1'], 180_000)
   assert.match(r.out, /microsoft-ds\s+Microsoft Windows [\w .-]+ microsoft-ds \(workgroup: CORP\)/)
   assert.match(r.out, /Host: FS-FIN-02/)
+})
+
+test('smbclient put: the upload is quarantined as an artifact (same sha256) and can be read back', { skip: need('/usr/bin/smbclient') }, async (t) => {
+  const h = await startEmulator(t, 'smb', PERSONA, DECKY)
+  const { randomBytes, createHash } = await import('node:crypto')
+  const { readFile } = await import('node:fs/promises')
+  const data = randomBytes(150_000)
+  const src = join(h.home, 'tool.exe')
+  const back = join(h.home, 'back.exe')
+  await writeFile(src, data)
+  const r = await run('smbclient', ['//127.0.0.1/Finance', '-p', String(h.port(445)), '-U', 'alice%Secret123', '-c', `put ${src} tool.exe; get tool.exe ${back}; mkdir x`])
+  assert.match(r.out, /NT_STATUS_ACCESS_DENIED making remote directory/)
+  const up = await h.sink.next('file_upload')
+  assert.deepEqual([up.fields.share, up.fields.path, up.fields.size, up.fields.user], ['Finance', 'tool.exe', '150000', 'alice'])
+  const art = await h.sink.next('artifact')
+  const sha = createHash('sha256').update(data).digest('hex')
+  assert.equal(art.fields.sha256, sha)
+  assert.equal(createHash('sha256').update(await readFile(art.fields.path as string)).digest('hex'), sha)
+  assert.ok((await readFile(back)).equals(data))
 })

@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import tls from 'node:tls'
 import ssh2 from 'ssh2'
 import type { DecnetEvent } from '../../src/events/event.js'
-import { FileSource, LiveSource, Sniffer } from '../../src/sniffer/index.js'
+import { FileSource, LiveSource, PcapFormatError, Sniffer, readCapture } from '../../src/sniffer/index.js'
 import { clientHelloBody, ext, handshake, records } from '../../src/sniffer/synth.js'
 
 // ---- helpers -------------------------------------------------------------------
@@ -221,6 +221,18 @@ test('sniffer e2e: TLS clients on lo — JA3/JA3S equal tshark, JA4 equals the s
     assert.equal(ev.fields.ja3s_full, full)
     assert.match(ev.fields.ja4s!, /^t1[23]\d{2}(h2|h1|00)_[0-9a-f]{4}_[0-9a-f]{12}$/)
   }
+
+  // the same capture cut at every byte offset: only "not a capture" errors for tiny prefixes, no sniffer error
+  const whole = readFileSync(file)
+  const sniffer = new Sniffer({ sink: { write: () => {} } })
+  for (let cut = 0; cut < whole.length; cut++) {
+    try {
+      readCapture(whole.subarray(0, cut), (p) => sniffer.handle(p))
+    } catch (e) {
+      assert.ok(e instanceof PcapFormatError && cut < 24, `cut at ${cut}: ${String(e)}`)
+    }
+  }
+  assert.equal(sniffer.stats.errors, 0)
 })
 
 // ---- SSH -----------------------------------------------------------------------

@@ -62,7 +62,7 @@ export function register(program: Command): void {
         interface: opts.interface,
         filter: captureFilter(opts.filter),
         tcpdump: opts.tcpdump,
-        onLog: (line) => process.stderr.write(`tcpdump: ${line}\n`),
+        onLog: (line) => process.stderr.write(`${line.startsWith('tcpdump:') ? line : `tcpdump: ${line}`}\n`),
       })
       const stop = () => source.stop()
       process.once('SIGINT', stop)

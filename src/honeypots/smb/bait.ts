@@ -14,6 +14,8 @@ export interface BaitNode {
   children?: BaitNode[]
   /** Seed label for the content. */
   seed: string
+  /** Bytes an attacker uploaded (served back instead of seeded content). */
+  data?: Buffer
 }
 
 export interface Share {
@@ -104,8 +106,27 @@ export function lookup(root: BaitNode, path: string): BaitNode | undefined {
 
 const WORDS = ['review', 'quarterly', 'access', 'server', 'account', 'policy', 'update', 'network', 'approved', 'pending', 'budget', 'backup']
 
-/** File content: readable lines for text types, seeded bytes otherwise. */
+/** Uploaded files kept in memory per service (beyond: stored as artifacts only). */
+export const MAX_KEPT_UPLOADS = 64
+export const MAX_KEPT_UPLOAD_BYTES = 16 * 1024 * 1024
+const kept = new WeakMap<HoneypotContext, { files: number; bytes: number }>()
+
+/** Add an uploaded file to the tree (visible to later listings), within the caps. */
+export function keepUpload(ctx: HoneypotContext, dir: BaitNode, name: string, data: Buffer, now = Date.now()): boolean {
+  const k = kept.get(ctx) ?? { files: 0, bytes: 0 }
+  if (k.files >= MAX_KEPT_UPLOADS || k.bytes + data.length > MAX_KEPT_UPLOAD_BYTES || !dir.children) return false
+  kept.set(ctx, { files: k.files + 1, bytes: k.bytes + data.length })
+  const t = fileTime(now)
+  const existing = dir.children.findIndex((c) => c.name.toLowerCase() === name.toLowerCase())
+  const n: BaitNode = { name, isDir: false, size: data.length, created: t, modified: t, seed: `upload/${name}`, data }
+  if (existing >= 0) dir.children[existing] = n
+  else dir.children.push(n)
+  return true
+}
+
+/** File content: uploads as sent; readable lines for text types, seeded bytes otherwise. */
 export function content(ctx: HoneypotContext, n: BaitNode): Buffer {
+  if (n.data) return n.data
   const rng = ctx.rng.fork(`smb/file/${n.seed}`)
   if (/\.(txt|csv)$/i.test(n.name)) {
     const lines: string[] = []

@@ -2,7 +2,8 @@
 // persona shares, CREATE / CLOSE / QUERY_DIRECTORY / QUERY_INFO / READ /
 // WRITE over the read-only bait tree and the srvsvc pipe, IOCTL, ECHO.
 import { randomBytes } from 'node:crypto'
-import { content, lookup, type BaitNode } from './bait.js'
+import { Severity } from '../../events/event.js'
+import { content, keepUpload, lookup, type BaitNode } from './bait.js'
 import { CMD, DIALECT, FSCTL, MAX_OPENS, MAX_READ, MAX_TREES, SHARE_TYPE, SMB2_HEADER_SIZE, STATUS } from './constants.js'
 import { errorBody } from './header.js'
 import { dirEntry, fileInfo, fsInfo, attrsOf, allocOf } from './info.js'
@@ -66,6 +67,11 @@ export function treeDisconnect(c: ConnState, req: Request): Reply {
 const DISPOSITION = ['supersede', 'open', 'create', 'open_if', 'overwrite', 'overwrite_if'] as const
 const FILE_OPEN = 1
 const FILE_OPEN_IF = 3
+const FILE_OVERWRITE = 4
+const FILE_DIRECTORY_FILE = 0x1
+const FILE_CREATED = 2
+/** Largest upload buffered per open (the artifact store caps again). */
+const MAX_UPLOAD = 32 * 1024 * 1024
 const WRITE_ACCESS = 0x00000002 | 0x00000004 | 0x00010000 | 0x40000000 | 0x10000000 // WRITE_DATA APPEND DELETE GENERIC_WRITE GENERIC_ALL
 
 /** CREATE: 88 DesiredAccess 100 CreateDisposition 104 CreateOptions 108 NameOffset 110 NameLength. */
@@ -99,6 +105,18 @@ export function create(c: ConnState, req: Request): Reply {
     event(0, 'pipe')
   } else {
     node = lookup(share.root, clean)
+    const upload = !node && !share.admin && !a.anonymous && disposition !== FILE_OPEN && disposition !== FILE_OVERWRITE ? uploadTarget(share.root, clean, m.readUInt32LE(B + 40)) : undefined
+    if (upload) {
+      event(0, 'upload')
+      const id = randomBytes(16)
+      const t = BigInt(Date.now()) * 10000n + 116444736000000000n
+      const temp: BaitNode = { name: upload.name, isDir: false, size: 0, created: t, modified: t, seed: `upload/${clean}` }
+      c.opens.set(id.toString('hex'), {
+        id, treeId: tree.id, share, path: clean, node: temp, pipeOut: [], listed: false,
+        upload: { dir: upload.dir, name: upload.name, chunks: Buffer.alloc(0), size: 0, truncated: false },
+      })
+      return createResponse(temp, id, FILE_CREATED)
+    }
     const writes = (access & WRITE_ACCESS) !== 0 || (disposition !== FILE_OPEN && disposition !== FILE_OPEN_IF)
     const status = !node ? (disposition === FILE_OPEN ? STATUS.OBJECT_NAME_NOT_FOUND : STATUS.ACCESS_DENIED) : writes ? STATUS.ACCESS_DENIED : 0
     event(status, node?.isDir ? 'directory' : 'file')
@@ -107,8 +125,22 @@ export function create(c: ConnState, req: Request): Reply {
   const id = randomBytes(16)
   const open: Open = { id, treeId: tree.id, share, path: clean, pipeOut: [], listed: false, ...(node ? { node } : {}), ...(pipe ? { pipe } : {}) }
   c.opens.set(id.toString('hex'), open)
+  return createResponse(node, id, 1 /* FILE_OPENED */)
+}
+
+/** A new file in an existing directory of a persona share (not a directory, plain name). */
+function uploadTarget(root: BaitNode, path: string, createOptions: number): { dir: BaitNode; name: string } | undefined {
+  if (createOptions & FILE_DIRECTORY_FILE) return undefined
+  const parts = path.split(/[\\/]+/).filter(Boolean)
+  const name = parts.pop()
+  if (!name || /[:*?"<>|]/.test(name) || name.length > 255) return undefined
+  const dir = lookup(root, parts.join('\\'))
+  return dir?.isDir ? { dir, name } : undefined
+}
+
+function createResponse(node: BaitNode | undefined, id: Buffer, action: number): Reply {
   const b = sized(89, 88 + 1)
-  b.writeUInt32LE(1, 4) // FILE_OPENED
+  b.writeUInt32LE(action, 4)
   if (node) {
     b.writeBigUInt64LE(node.created, 8)
     b.writeBigUInt64LE(node.modified, 16)
@@ -138,6 +170,7 @@ export function close(c: ConnState, req: Request): Reply {
   const o = openOf(c, req, B + 8)
   if (!o) return err(STATUS.FILE_CLOSED)
   c.opens.delete(o.id.toString('hex'))
+  if (o.upload) finishUpload(c, req, o)
   const b = sized(60, 60)
   const flags = req.msg.readUInt16LE(B + 2)
   if (flags & 1 && o.node) {
@@ -260,12 +293,51 @@ export function write(c: ConnState, req: Request): Reply {
   const m = req.msg
   const off = m.readUInt16LE(B + 2)
   const len = m.readUInt32LE(B + 4)
-  if (!o.pipe) return err(STATUS.ACCESS_DENIED)
   if (off + len > m.length) return err(STATUS.INVALID_PARAMETER)
+  if (o.upload) {
+    const at = Number(m.readBigUInt64LE(B + 8))
+    const u = o.upload
+    const end = Math.min(at + len, MAX_UPLOAD)
+    if (at + len > MAX_UPLOAD) u.truncated = true
+    if (end > at) {
+      if (end > u.chunks.length) {
+        const grown = Math.min(MAX_UPLOAD, Math.max(end, u.chunks.length * 2))
+        u.chunks = Buffer.concat([u.chunks, Buffer.alloc(grown - u.chunks.length)])
+      }
+      m.copy(u.chunks, at, off, off + (end - at))
+      u.size = Math.max(u.size, end)
+      if (o.node) o.node.size = u.size
+    }
+    const b = sized(17, 17)
+    b.writeUInt32LE(len, 4)
+    return { status: STATUS.SUCCESS, body: b }
+  }
+  if (!o.pipe) return err(STATUS.ACCESS_DENIED)
   pipeInput(c, o, m.subarray(off, off + len))
   const b = sized(17, 17)
   b.writeUInt32LE(len, 4)
   return { status: STATUS.SUCCESS, body: b }
+}
+
+/** CLOSE of an upload: quarantine it as an artifact and show it in later listings. */
+function finishUpload(c: ConnState, req: Request, o: Open): void {
+  const u = o.upload
+  if (!u) return
+  const data = Buffer.from(u.chunks.subarray(0, u.size))
+  const user = c.sessions.get(req.hdr.sessionId)?.user ?? ''
+  c.s.emit('file_upload', { share: o.share.name, path: o.path, size: data.length, truncated: u.truncated, user }, { severity: Severity.NOTICE })
+  keepUpload(c.env.ctx, u.dir, u.name, data)
+  c.env.ctx.artifacts
+    .save({ name: u.name, data, peer: c.s.peer, fields: { transport: 'smb', share: o.share.name, smb_path: o.path, smb_user: user } })
+    .catch((e: Error) => c.env.ctx.log.warn(`smb artifact: ${e.message}`))
+}
+
+/** SET_INFO: allowed on an upload (end of file, times, disposition), denied elsewhere. */
+export function setInfo(c: ConnState, req: Request): Reply {
+  const o = openOf(c, req, B + 16)
+  if (!o) return err(STATUS.FILE_CLOSED)
+  if (!o.upload) return err(STATUS.ACCESS_DENIED)
+  return { status: STATUS.SUCCESS, body: sized(2, 2) }
 }
 
 function pipeInput(c: ConnState, o: Open, data: Buffer): void {
@@ -344,4 +416,5 @@ export const COMMAND_HANDLERS = {
   [CMD.IOCTL]: ioctl,
   [CMD.ECHO]: echo,
   [CMD.FLUSH]: flush,
+  [CMD.SET_INFO]: setInfo,
 } as const

@@ -171,7 +171,7 @@ test('smb: port 139 answers a NetBIOS SESSION REQUEST with a positive response',
 })
 
 test('smb: SMB1 negotiate offering SMB 2.??? moves to SMB2 (dialect 0x02FF); SMB1-only is dropped', async (t) => {
-  const h = await startEmulator(t, 'smb', {}, { decky: DECKY })
+  const h = await startEmulator(t, 'smb', { os_version: '10.0.17763' }, { decky: DECKY })
   const smb1 = (dialects: string[]) => {
     const names = Buffer.concat(dialects.map((d) => Buffer.from(`\x02${d}\0`, 'latin1')))
     const hdr = Buffer.alloc(35)

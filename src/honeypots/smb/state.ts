@@ -47,6 +47,8 @@ export interface Open {
   /** Named pipe on IPC$ (e.g. "srvsvc"). */
   pipe?: string
   pipeOut: Buffer[]
+  /** A file being uploaded (created by this open). */
+  upload?: { dir: BaitNode; name: string; chunks: Buffer; size: number; truncated: boolean }
   rpc?: RpcPipe
   listed: boolean
 }

@@ -135,7 +135,7 @@ export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser
       return
     }
     // the payload comes on stdin: keep it (bounded) until EOF, then run
-    const cap = rt.ctx.artifacts.maxFileBytes
+    const cap = Math.min(rt.ctx.artifacts.maxFileBytes, EXEC_STDIN_LIMITS.maxBytes)
     const chunks: Buffer[] = []
     let size = 0
     let truncated = false

@@ -8,6 +8,8 @@ import { splitList } from '../shared/shell/parser.js'
 export const EXEC_STDIN_LIMITS = Object.freeze({
   /** Longest wait for EOF once the command is known to read stdin. */
   maxWaitMs: 30_000,
+  /** Stdin kept per exec request (also bounded by the artifact store's per-file cap). */
+  maxBytes: 16 * 1024 * 1024,
 })
 
 const READERS = [

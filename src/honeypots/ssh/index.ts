@@ -49,6 +49,7 @@ export async function buildRuntime(ctx: HoneypotContext): Promise<SshRuntime> {
       hostKeys: hostKeys.map((k) => ({ key: k.parsed })),
       algorithms: plan.algorithms,
       ident,
+      serverSigAlgs: distro.ssh.serverSigAlgs,
     },
     lastLogins: new Map(),
     authMethods: distro.authMethods,

@@ -12,7 +12,8 @@ export interface SshRuntime {
   fs: FakeFs
   /** SSH-2.0-<ident> */
   ident: string
-  serverConfig: ServerConfig
+  /** ssh2 options; serverSigAlgs is read by patches/ssh2+1.17.0.patch */
+  serverConfig: ServerConfig & { serverSigAlgs?: string }
   hostKeys: HostKey[]
   /** user → previous login, for "Last login:" */
   lastLogins: Map<string, { at: Date; from: string }>

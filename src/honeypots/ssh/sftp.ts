@@ -13,6 +13,8 @@ export const SFTP_LIMITS = Object.freeze({
   maxNamesPerReaddir: 128,
   /** Upload bytes buffered at once on one connection (all open handles). */
   maxBufferedBytes: 64 * 1024 * 1024,
+  /** How far past the current end a WRITE may land (OpenSSH pipelines 64 × 32 KiB). */
+  maxWriteGap: 8 * 1024 * 1024,
 })
 
 // §7 status codes and §6.3 pflags
@@ -106,6 +108,12 @@ export function serveSftp(
     const h = getHandle(hb)
     if (!h || h.kind !== 'write') return status(id, STATUS.FAILURE)
     const at = h.append ? h.size : offset
+    // pipelined clients write a little out of order; a write far past the end
+    // (a sparse-file trick to make us allocate) is dropped
+    if (at > h.size + SFTP_LIMITS.maxWriteGap || at >= o.maxFileBytes) {
+      h.truncated = true
+      return status(id, STATUS.OK)
+    }
     const end = Math.min(o.maxFileBytes, at + data.length)
     if (end < at + data.length) h.truncated = true
     if (end > h.buf.length) {

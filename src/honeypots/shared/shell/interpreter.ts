@@ -1,6 +1,7 @@
 // Runs command lines against the fake machine. Never executes or fetches
 // anything on the host: every command is a function over ShellState.
 import { expandWords, globMatch, splitList, type Command } from './parser.js'
+import { COMPOUND_LIMITS, hasCompound, parseCompound, type Node } from './compound.js'
 import { FS_ERROR_TEXT, resolvePath, splitPath } from './fs.js'
 import type { ShellPersona, ShellUser } from './persona.js'
 import type { FakeFs } from './fs.js'
@@ -131,26 +132,87 @@ export async function runLine(sh: ShellState, line: string, o: Output, stdin = '
     sh.lastExit = 2
     return 2
   }
+  let nodes: Node[] | undefined = list.map((item) => ({ kind: 'simple' as const, pipeline: item.pipeline, op: item.op }))
+  if (hasCompound(list)) nodes = parseCompound(list)
+  if (!nodes) {
+    o.err('-bash: syntax error: unexpected end of file\n')
+    sh.lastExit = 2
+    return 2
+  }
+  return runNodes(sh, nodes, o, stdin, nest, depth)
+}
+
+async function runNodes(sh: ShellState, nodes: Node[], o: Output, stdin: string, nest: number, depth: number): Promise<number> {
   let status = sh.lastExit
   let prevOp: string = ';'
-  for (const item of list) {
-    if (sh.exited) break
-    if (prevOp === '&&' && status !== 0) {
-      prevOp = item.op
+  for (const node of nodes) {
+    if (sh.exited || sh.loopControl) break
+    if ((prevOp === '&&' && status !== 0) || (prevOp === '||' && status === 0)) {
+      prevOp = node.op
       continue
     }
-    if (prevOp === '||' && status === 0) {
-      prevOp = item.op
-      continue
-    }
-    status = await runPipeline(sh, item.pipeline, o, stdin, nest, depth)
+    status = await runNode(sh, node, o, stdin, nest, depth)
     sh.lastExit = status
-    prevOp = item.op
+    prevOp = node.op
   }
   return status
 }
 
+async function runNode(sh: ShellState, node: Node, o: Output, stdin: string, nest: number, depth: number): Promise<number> {
+  switch (node.kind) {
+    case 'simple':
+      return runPipeline(sh, node.pipeline, o, stdin, nest, depth)
+    case 'if':
+      for (const b of node.branches) {
+        if ((await runNodes(sh, b.cond, o, stdin, nest, depth)) === 0) return runNodes(sh, b.body, o, stdin, nest, depth)
+      }
+      return node.otherwise ? runNodes(sh, node.otherwise, o, stdin, nest, depth) : 0
+    case 'for': {
+      const words = await expandWords(node.words, expandEnv(sh, depth, nest))
+      let status = 0
+      for (const w of (words?.argv ?? []).slice(0, COMPOUND_LIMITS.maxIterations)) {
+        setVar(sh, node.name, w)
+        status = await inLoop(sh, () => runNodes(sh, node.body, o, stdin, nest, depth))
+        if (loopExit(sh)) break
+      }
+      return status
+    }
+    case 'while': {
+      let status = 0
+      for (let i = 0; i < COMPOUND_LIMITS.maxIterations && !sh.exited; i++) {
+        const c = await runNodes(sh, node.cond, o, stdin, nest, depth)
+        if ((c === 0) === node.until) break
+        status = await inLoop(sh, () => runNodes(sh, node.body, o, stdin, nest, depth))
+        if (loopExit(sh)) break
+      }
+      return status
+    }
+  }
+}
+
+async function inLoop(sh: ShellState, body: () => Promise<number>): Promise<number> {
+  sh.loopDepth = (sh.loopDepth ?? 0) + 1
+  try {
+    return await body()
+  } finally {
+    sh.loopDepth -= 1
+  }
+}
+
+/** Consumes a pending break/continue; true when the loop must end. */
+function loopExit(sh: ShellState): boolean {
+  const c = sh.loopControl
+  sh.loopControl = undefined
+  return c === 'break'
+}
+
 async function runPipeline(sh: ShellState, texts: string[], o: Output, stdin: string, nest: number, depth: number): Promise<number> {
+  const first = texts[0] ?? ''
+  if (/^!\s/.test(first)) {
+    // `! pipeline` inverts the status
+    const status = await runPipeline(sh, [first.slice(2), ...texts.slice(1)], o, stdin, nest, depth)
+    return status === 0 ? 1 : 0
+  }
   let input = stdin
   let status = 0
   for (let i = 0; i < texts.length; i++) {

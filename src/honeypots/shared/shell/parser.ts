@@ -88,7 +88,13 @@ export function splitList(line: string): ListItem[] | undefined {
       cur += c
       continue
     }
-    if (c === '#' && (cur === '' || /\s$/.test(cur))) break
+    if (c === '#' && (cur === '' || /\s$/.test(cur))) {
+      // comment: skip to the end of this line (scripts go on after it)
+      const nl = line.indexOf('\n', i)
+      if (nl < 0) break
+      i = nl - 1
+      continue
+    }
     if (c === ';' || c === '\n') flush(';')
     else if (c === '&' && next === '&') {
       flush('&&')

@@ -34,6 +34,10 @@ export interface ShellState {
   readonly host: ShellHost
   readonly interactive: boolean
   readonly started: number
+  /** Set by break/continue, consumed by the enclosing loop. */
+  loopControl?: 'break' | 'continue'
+  /** Loops currently running (break outside a loop is an error). */
+  loopDepth?: number
 }
 
 export interface CmdContext {

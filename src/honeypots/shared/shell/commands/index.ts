@@ -5,6 +5,7 @@ import { FILE_COMMANDS } from './files.js'
 import { NETWORK_COMMANDS } from './network.js'
 import { SYSTEM_COMMANDS } from './system.js'
 import { TEXT_COMMANDS } from './text.js'
+import { TEST_COMMANDS } from './test.js'
 
 export const COMMANDS: Readonly<Record<string, CommandFn>> = Object.freeze({
   ...FILE_COMMANDS,
@@ -12,4 +13,5 @@ export const COMMANDS: Readonly<Record<string, CommandFn>> = Object.freeze({
   ...SYSTEM_COMMANDS,
   ...NETWORK_COMMANDS,
   ...ACCOUNT_COMMANDS,
+  ...TEST_COMMANDS,
 })

@@ -2,6 +2,7 @@
 // is ever resolved or fetched; they fail the way a host without working DNS
 // or egress does.
 import type { CmdContext, CommandFn } from '../types.js'
+import { resolvePath } from '../fs.js'
 
 export const MAX_URL = 2048
 
@@ -98,6 +99,10 @@ const wget: CommandFn = (c) => {
     return 1
   }
   const quiet = c.argv.includes('-q') || c.argv.includes('-qO-') || c.argv.includes('-qO')
+  // -O file is opened (truncated) before wget connects, so a failed fetch leaves an empty file
+  const oi = c.argv.findIndex((a) => a === '-O' || a === '-qO')
+  const target = oi > 0 ? c.argv[oi + 1] : c.argv.find((a) => /^-q?O./.test(a) && a !== '-qO-')?.replace(/^-q?O/, '')
+  if (target && target !== '-') c.sh.fs.writeFile(resolvePath(c.sh.cwd, target, c.sh.user.home), Buffer.alloc(0), c.sh.user)
   for (const url of urls) {
     logDownload(c, 'wget', url)
     const { host, port } = hostOf(url)

@@ -1,0 +1,86 @@
+// decnet deploy / status / teardown through main(), in process: dry runs of
+// both engines, the flag errors, and the no-deployment answers.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { main } from '../main.js'
+import { engineOf } from './deploy.js'
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const o = process.stdout.write.bind(process.stdout)
+  const e = process.stderr.write.bind(process.stderr)
+  process.stdout.write = ((s: string | Uint8Array) => ((out += String(s)), true)) as typeof process.stdout.write
+  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write
+  try {
+    const code = await main(['node', 'decnet', ...args])
+    return { code, out, err }
+  } finally {
+    process.stdout.write = o
+    process.stderr.write = e
+    process.exitCode = undefined
+  }
+}
+
+function tempHome(t: import('node:test').TestContext): string {
+  const home = mkdtempSync(join(tmpdir(), 'decnet-cli-'))
+  process.env.DECNET_HOME = home
+  t.after(() => rmSync(home, { recursive: true, force: true }))
+  return home
+}
+
+test('engine: local by default, docker by default for --dry-run', () => {
+  assert.equal(engineOf({}), 'local')
+  assert.equal(engineOf({ dryRun: true }), 'docker')
+  assert.equal(engineOf({ dryRun: true, engine: 'local' }), 'local')
+})
+
+test('deploy --dry-run (docker): writes the compose file and secret env files, prints the fleet', async (t) => {
+  const home = tempHome(t)
+  const output = join(home, 'out.yml')
+  const r = await cli(['deploy', '--dry-run', '--deckies', '2', '--services', 'http,ssh', '--subnet', '192.168.77.0/24', '--interface', 'eth9', '--output', output])
+  assert.equal(r.code, 0, r.err)
+  const doc = parse(readFileSync(output, 'utf8')) as { services: Record<string, unknown> }
+  assert.deepEqual(Object.keys(doc.services).sort(), ['decky-01', 'decky-01-http', 'decky-01-ssh', 'decky-02', 'decky-02-http', 'decky-02-ssh'])
+  assert.match(r.out, /^Decky {3}IP {12}OS {5}Hostname/m)
+  assert.match(r.out, /^decky-01 {2}192\.168\.77\.\d+ +linux +\S+ +http, ssh +80,443,22$/m)
+  assert.match(r.out, new RegExp(`wrote ${output} and 2 secret env file\\(s\\)`))
+  assert.equal(existsSync(join(home, 'state.json')), false)
+})
+
+test('deploy --engine local --dry-run: the plan with offset ports, nothing bound, no state', async (t) => {
+  const home = tempHome(t)
+  const r = await cli(['deploy', '--engine', 'local', '--dry-run', '--deckies', '2', '--services', 'http', '--port-offset', '20000'])
+  assert.equal(r.code, 0, r.err)
+  assert.match(r.out, /^decky-01 {2}127\.42\.0\.1 {2}linux +\S+ +http +20080,20443$/m)
+  assert.match(r.out, /^decky-02 {2}127\.42\.0\.2 /m)
+  assert.match(r.out, /dry run: nothing bound\. 2 services would listen on 2 deckies\.$/m)
+  assert.equal(existsSync(join(home, 'state.json')), false)
+})
+
+test('deploy: flag errors are one line and exit 2', async (t) => {
+  tempHome(t)
+  const cases: [string[], string][] = [
+    [['deploy', '--engine', 'docker', '--port-offset', '5', '--deckies', '1', '--services', 'http'], 'decnet: --port-offset is for the local engine; containers own their addresses\n'],
+    [['deploy', '--deckies', '0', '--services', 'http'], 'decnet: --deckies: expected a count of at least 1, got "0"\n'],
+    [['deploy', '--deckies', '1', '--services', 'http', '--port-offset', '70000'], 'decnet: --port-offset: 70000 is larger than 65535\n'],
+    [['deploy', '--deckies', '1', '--services', 'http', '--port-offset', '65000'], 'decnet: --port-offset 65000: port 80 would become 65080, outside 1-65535\n'],
+    [['deploy', '--deckies', '1', '--services', 'http', '--output', 'x.yml'], 'decnet: --output and --inline-secrets are for --engine docker (the local engine writes no compose file)\n'],
+  ]
+  for (const [args, err] of cases) {
+    const r = await cli(args)
+    assert.deepEqual([r.code, r.err], [2, err], args.join(' '))
+  }
+})
+
+test('teardown and status without a deployment', async (t) => {
+  tempHome(t)
+  assert.deepEqual(await cli(['teardown']), { code: 2, out: '', err: 'decnet: Specify --all or --id <name>.\n' })
+  assert.deepEqual(await cli(['teardown', '--all']), { code: 2, out: '', err: 'decnet: No active deployment found.\n' })
+  assert.deepEqual(await cli(['status']), { code: 0, out: 'No active deployment.\n', err: '' })
+  assert.deepEqual(JSON.parse((await cli(['status', '--json'])).out), { active: false, deckies: [] })
+})
