@@ -116,6 +116,18 @@ test('fingerprints: one row per field kind, identical ones counted', async (t) =
   assert.deepEqual(who?.tools, ['sqlmap', 'curl'])
 })
 
+test('fingerprints: an event standing for several sightings adds its count', async (t) => {
+  const { store } = tempStore(t)
+  const ing = new Ingester(store)
+  const src = { src_ip: '203.0.113.9', src_port: '40000' }
+  ing.write(ev('sniffer', 'tls_client_hello', { ...src, ja3: 'abc' }))
+  ing.write(ev('sniffer', 'tls_client_hello', { ...src, ja3: 'abc', count: '4' }))
+  ing.write(ev('sniffer', 'tls_client_hello', { ...src, ja3: 'abc', count: 'lots' }))
+  await ing.close()
+  const [fp] = await store.fingerprints({ kind: 'ja3' })
+  assert.equal(fp?.count, 6)
+})
+
 test('artifacts from artifact events, deduplicated by sha256 and decky', async (t) => {
   const { store } = tempStore(t)
   const ing = new Ingester(store)

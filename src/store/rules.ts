@@ -27,7 +27,7 @@ export const INGEST_LIMITS = Object.freeze({
 
 /** Where a source address may be, first present wins (foreign emitters use the others). */
 const SRC_KEYS = ['src_ip', 'src', 'client_ip', 'remote_ip', 'remote_addr', 'ip'] as const
-const FINGERPRINT_FIELDS = ['ja3', 'ja3s', 'ja4', 'ja4s', 'ja4l', 'ja4h', 'ja4_quic', 'hassh', 'hassh_server', 'jarm'] as const
+const FINGERPRINT_FIELDS = ['ja3', 'ja3s', 'ja4', 'ja4s', 'ja4l', 'ja4ls', 'ja4h', 'ja4_quic', 'hassh', 'hassh_server', 'jarm'] as const
 const FINGERPRINT_CONTEXT = ['sni', 'alpn', 'tls_version', 'dst_port', 'ssh_version', 'client_version', 'method', 'path', 'proto'] as const
 const ARTIFACT_TYPES = new Set(['artifact', 'file_captured', 'message_stored'])
 const STRICT_B64 = /^[A-Za-z0-9+/]*={0,2}$/
@@ -147,8 +147,10 @@ export function fingerprintsOf(ev: DecnetEvent, src: Source | undefined): Finger
     for (const k of FINGERPRINT_CONTEXT) if (f[k] !== undefined) extra[k] = f[k].slice(0, INGEST_LIMITS.extraValue)
     return extra
   }
+  const sightings = /^[1-9]\d{0,5}$/.test(f.count ?? '') ? Number(f.count) : 1
   const add = (kind: string, value: string, ex: Record<string, string>) =>
     out.push({
+      count: sightings,
       time: ev.time,
       kind,
       value: value.slice(0, INGEST_LIMITS.fingerprintValue),

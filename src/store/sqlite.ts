@@ -94,9 +94,9 @@ export class SqliteStore implements Store {
       ),
       fingerprint: db.prepare(
         `INSERT INTO fingerprints (kind, value, src_ip, decky, service, extra, count, first_seen, last_seen)
-         VALUES (@kind, @value, @src_ip, @decky, @service, @extra, 1, @time, @time)
+         VALUES (@kind, @value, @src_ip, @decky, @service, @extra, @count, @time, @time)
          ON CONFLICT (kind, value, src_ip, decky, service) DO UPDATE SET
-           count = count + 1,
+           count = count + excluded.count,
            first_seen = min(first_seen, excluded.first_seen),
            last_seen = max(last_seen, excluded.last_seen)`,
       ),

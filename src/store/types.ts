@@ -73,6 +73,8 @@ export interface FingerprintRow {
   decky: string
   service: string
   extra: Record<string, string>
+  /** Sightings this event stands for (the sniffer batches repeats into one event). */
+  count: number
 }
 export interface StoredFingerprint extends Omit<FingerprintRow, 'time'> {
   id: number

@@ -123,3 +123,25 @@ test('rdp: without NLA, a TLS-only client is served TLS; standard security is re
   t.after(() => b.sock.destroy())
   assert.equal(b.cc.subarray(11).toString('hex'), '0300080001000000') // SSL_REQUIRED_BY_SERVER
 })
+
+test('rdp: hostile input — garbage before X.224 and a broken TLS handshake close the connection with an event', async (t) => {
+  const h = await startEmulator(t, 'rdp', { nla: true }, DECKY)
+  const open = () => new Promise<Socket>((resolve, reject) => {
+    const s = netConnect(h.port(3389), '127.0.0.1', () => resolve(s))
+    s.once('error', reject)
+  })
+  const a = await open()
+  t.after(() => a.destroy())
+  const closedA = new Promise<void>((r) => a.once('close', () => r()))
+  a.write(Buffer.from('GET / HTTP/1.0\r\n\r\n'))
+  await closedA
+  assert.match((await h.sink.next('protocol_error')).fields.error ?? '', /not TPKT/)
+
+  const { sock, cc } = await x224(h.port(3389), 'eve', 0x3)
+  t.after(() => sock.destroy())
+  assert.equal(cc.length, 19)
+  const closedB = new Promise<void>((r) => sock.once('close', () => r()))
+  sock.write(Buffer.from('160301ffff' + '00'.repeat(64), 'hex'))
+  await closedB
+  await h.sink.next('tls_handshake_failed')
+})
