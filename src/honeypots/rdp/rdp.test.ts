@@ -145,3 +145,17 @@ test('rdp: hostile input — garbage before X.224 and a broken TLS handshake clo
   await closedB
   await h.sink.next('tls_handshake_failed')
 })
+
+test('rdp: domain persona shows in the CredSSP challenge like the smb service of the decky', async (t) => {
+  const h = await startEmulator(t, 'rdp', { nla: true, domain: 'corp.local', os_version: '10.0.20348' }, DECKY)
+  const { sock } = await x224(h.port(3389), undefined, 0x3)
+  t.after(() => sock.destroy())
+  const tls = tlsConnect({ socket: sock, rejectUnauthorized: false })
+  await new Promise<void>((r) => tls.once('secureConnect', () => r()))
+  assert.equal(new X509Certificate(tls.getPeerX509Certificate()?.raw ?? Buffer.alloc(0)).subject, 'CN=ts-gw-01.corp.local')
+  tls.write(buildTsRequest({ version: 6, negoToken: negotiateMessage() }))
+  const ch = readChallenge(parseTsRequest(await readSome(tls, fullTs))?.negoToken ?? Buffer.alloc(0))
+  assert.equal(ch.targetName, 'CORP')
+  assert.equal(ch.avPairs.get(MSV_AV.DNS_TREE_NAME)?.toString('utf16le'), 'corp.local')
+  assert.equal(ch.version.readUInt16LE(2), 20348)
+})
