@@ -2,10 +2,10 @@
 # Debian packages the test lanes use: real third-party clients and capture tools.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-PKGS=(openssh-client openssh-server sshpass tshark tcpdump openssl curl nmap smbclient python3-impacket freerdp2-x11 xvfb xauth ssh-audit iproute2 docker-compose)
+PKGS=(openssh-client openssh-server sshpass tshark tcpdump openssl curl nmap smbclient python3-impacket freerdp2-x11 xvfb xauth ssh-audit iproute2 docker-compose passwd util-linux)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
 fi

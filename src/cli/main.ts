@@ -31,6 +31,10 @@ export async function buildProgram(): Promise<Command> {
 
 /** Runs the CLI; resolves to the exit code. Commands set process.exitCode for non-zero results. */
 export async function main(argv: string[]): Promise<number> {
+  // `decnet logs | head`: a closed pipe ends the command quietly, like any Unix tool.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0)
+  })
   const program = await buildProgram()
   try {
     await program.parseAsync(argv)

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeSecret } from '../events/event.js'
-import { formatFeedLine } from './feed.js'
+import { ConsoleFeed, formatFeedLine } from './feed.js'
 
 test('feed line: time, decky, service, type, peer, then fields; secrets printable only', () => {
   const line = formatFeedLine({
@@ -19,4 +19,20 @@ test('feed line: long values are cut, control bytes never reach the terminal', (
   })
   assert.equal(line, `23:59:59 d s t ua=${'A'.repeat(79)}… evil=?[2J?\\nX`)
   assert.ok(!/[\x00-\x1f]/.test(line))
+})
+
+test('held feed: nothing printed until release; discard drops what was held', () => {
+  const lines: string[] = []
+  const ev = (type: string) => ({ time: '2026-11-28T01:02:03.000000+00:00', decky: 'd', service: 's', type, severity: 6 as const, fields: {} })
+  const feed = new ConsoleFeed((l) => lines.push(l), { held: true })
+  feed.write(ev('a'))
+  assert.equal(lines.length, 0)
+  feed.release()
+  feed.write(ev('b'))
+  assert.deepEqual([...lines], ['01:02:03 d s a', '01:02:03 d s b'])
+  const dropped = new ConsoleFeed((l) => lines.push(l), { held: true })
+  dropped.write(ev('c'))
+  dropped.discard()
+  dropped.release()
+  assert.equal(lines.length, 2)
 })

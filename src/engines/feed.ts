@@ -7,8 +7,8 @@ import type { EventSink } from '../runtime/context.js'
 
 export const FEED_MAX_VALUE = 80
 export const FEED_MAX_LINE = 400
-/** Fields the line shows elsewhere or never. */
-const HIDDEN = new Set(['src_ip', 'src_port', 'secret_b64', 'secret_printable', 'remote_addr'])
+/** Fields the line shows elsewhere, or never (session ids are in the store for joining). */
+const HIDDEN = new Set(['src_ip', 'src_port', 'secret_b64', 'secret_printable', 'remote_addr', 'session'])
 
 function clean(v: string, max: number): string {
   const printable = v.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '?'))
@@ -31,9 +31,31 @@ export function formatFeedLine(e: DecnetEvent): string {
   return line.length > FEED_MAX_LINE ? `${line.slice(0, FEED_MAX_LINE - 1)}…` : line
 }
 
+/** Events kept while the feed is held (deploy still starting); older ones are dropped. */
+export const FEED_HOLD_MAX = 1000
+
 export class ConsoleFeed implements EventSink {
-  constructor(private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n')) {}
+  #held: string[] | undefined
+  constructor(
+    private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+    opts: { held?: boolean } = {},
+  ) {
+    if (opts.held) this.#held = []
+  }
   write(event: DecnetEvent): void {
-    this.out(formatFeedLine(event))
+    const line = formatFeedLine(event)
+    if (!this.#held) return this.out(line)
+    if (this.#held.length >= FEED_HOLD_MAX) this.#held.shift()
+    this.#held.push(line)
+  }
+  /** Prints what was held and goes live. */
+  release(): void {
+    const held = this.#held ?? []
+    this.#held = undefined
+    for (const l of held) this.out(l)
+  }
+  /** Drops what was held (the deploy failed and says why in one line). */
+  discard(): void {
+    if (this.#held) this.#held = []
   }
 }

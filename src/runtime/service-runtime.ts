@@ -25,6 +25,8 @@ export interface ServiceRuntimeOptions {
   artifactCaps?: ArtifactCaps
   /** Shared by all services of one decky so the per-decky cap holds. */
   quota?: DeckyQuota
+  /** Internal diagnostics; default: warnings to stderr. */
+  log?: { debug(msg: string): void; warn(msg: string): void }
 }
 
 export function deckyQuota(artifactsRoot: string, decky: string, caps: ArtifactCaps = DEFAULT_ARTIFACT_CAPS): DeckyQuota {
@@ -46,5 +48,6 @@ export function makeServiceContext(o: ServiceRuntimeOptions): HoneypotContext {
     limits: { ...DEFAULT_LIMITS, ...o.limits },
     stateDir: serviceStateDir(o.home, o.decky.name, o.plugin.name),
     artifacts: (events) => new FileArtifactStore(join(o.artifactsRoot, o.decky.name, o.plugin.name), quota, events, caps),
+    ...(o.log ? { log: o.log } : {}),
   })
 }

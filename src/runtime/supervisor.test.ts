@@ -180,13 +180,17 @@ test('connection caps: per source IP and per service, refused with connection_re
     if (s) accepted.push(s.peer.ip)
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  t.after(() => new Promise<void>((r) => server.close(() => r())))
+  const clients: import('node:net').Socket[] = []
+  t.after(async () => {
+    clients.forEach((c) => c.destroy())
+    await new Promise<void>((r) => server.close(() => r()))
+  })
   const port = portOf(server)
   const open = (from: string) =>
     new Promise<import('node:net').Socket>((resolve) => {
       const c = connect({ port, host: '127.0.0.1', localAddress: from }, () => resolve(c))
       c.on('error', () => {})
-      t.after(() => c.destroy())
+      clients.push(c)
     })
   await open('127.0.0.1')
   await open('127.0.0.1')

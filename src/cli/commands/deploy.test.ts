@@ -9,20 +9,32 @@ import { parse } from 'yaml'
 import { main } from '../main.js'
 import { engineOf } from './deploy.js'
 
+/**
+ * Runs the CLI in process, capturing what it writes. The CLI writes strings;
+ * node:test's own reports (binary chunks on the same stdout) pass through.
+ */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''
   let err = ''
   const o = process.stdout.write.bind(process.stdout)
   const e = process.stderr.write.bind(process.stderr)
-  process.stdout.write = ((s: string | Uint8Array) => ((out += String(s)), true)) as typeof process.stdout.write
-  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write
+  const capture = (orig: typeof o, add: (s: string) => void) =>
+    ((chunk: string | Uint8Array, ...rest: never[]) => {
+      if (typeof chunk !== 'string') return orig(chunk, ...rest)
+      add(chunk)
+      return true
+    }) as typeof process.stdout.write
+  process.stdout.write = capture(o, (s) => (out += s))
+  process.stderr.write = capture(e, (s) => (err += s))
+  const before = process.exitCode
+  process.exitCode = undefined // main() reports it; a failed test before us may have set it
   try {
     const code = await main(['node', 'decnet', ...args])
     return { code, out, err }
   } finally {
     process.stdout.write = o
     process.stderr.write = e
-    process.exitCode = undefined
+    process.exitCode = before
   }
 }
 
@@ -46,7 +58,7 @@ test('deploy --dry-run (docker): writes the compose file and secret env files, p
   assert.equal(r.code, 0, r.err)
   const doc = parse(readFileSync(output, 'utf8')) as { services: Record<string, unknown> }
   assert.deepEqual(Object.keys(doc.services).sort(), ['decky-01', 'decky-01-http', 'decky-01-ssh', 'decky-02', 'decky-02-http', 'decky-02-ssh'])
-  assert.match(r.out, /^Decky {3}IP {12}OS {5}Hostname/m)
+  assert.match(r.out, /^Decky +IP +OS +Hostname +Services +Ports$/m)
   assert.match(r.out, /^decky-01 {2}192\.168\.77\.\d+ +linux +\S+ +http, ssh +80,443,22$/m)
   assert.match(r.out, new RegExp(`wrote ${output} and 2 secret env file\\(s\\)`))
   assert.equal(existsSync(join(home, 'state.json')), false)
@@ -68,7 +80,7 @@ test('deploy: flag errors are one line and exit 2', async (t) => {
     [['deploy', '--engine', 'docker', '--port-offset', '5', '--deckies', '1', '--services', 'http'], 'decnet: --port-offset is for the local engine; containers own their addresses\n'],
     [['deploy', '--deckies', '0', '--services', 'http'], 'decnet: --deckies: expected a count of at least 1, got "0"\n'],
     [['deploy', '--deckies', '1', '--services', 'http', '--port-offset', '70000'], 'decnet: --port-offset: 70000 is larger than 65535\n'],
-    [['deploy', '--deckies', '1', '--services', 'http', '--port-offset', '65000'], 'decnet: --port-offset 65000: port 80 would become 65080, outside 1-65535\n'],
+    [['deploy', '--deckies', '1', '--services', 'http', '--port-offset', '65500'], 'decnet: --port-offset 65500: port 80 would become 65580, outside 1-65535\n'],
     [['deploy', '--deckies', '1', '--services', 'http', '--output', 'x.yml'], 'decnet: --output and --inline-secrets are for --engine docker (the local engine writes no compose file)\n'],
   ]
   for (const [args, err] of cases) {

@@ -175,7 +175,9 @@ async function runForeground(fleet: FleetConfig, o: ForegroundOptions): Promise<
   const store = openStore(o.home)
   const ingester = new Ingester(store)
   const sinks: EventSink[] = [ingester]
-  if (o.feed) sinks.push(new ConsoleFeed(o.io.out))
+  // held until the fleet is up: a refused deploy ends in one line, not in a feed
+  const feed = o.feed ? new ConsoleFeed(o.io.out, { held: true }) : undefined
+  if (feed) sinks.push(feed)
   const forwarder = fleet.logTarget ? await logTargetSink(fleet.logTarget) : undefined
   if (forwarder) sinks.push(forwarder)
   const sink = new FanoutSink(sinks)
@@ -196,6 +198,7 @@ async function runForeground(fleet: FleetConfig, o: ForegroundOptions): Promise<
     deployment = await engine.deploy(fleet)
   } catch (e) {
     if (o.io.isTTY) process.stdout.write('\n')
+    feed?.discard()
     await ingester.close()
     await forwarder?.close?.()
     throw e
@@ -205,7 +208,10 @@ async function runForeground(fleet: FleetConfig, o: ForegroundOptions): Promise<
   const up = snap.reduce((n, d) => n + d.services.filter((s) => s.state === 'running').length, 0)
   o.io.out(`${up} services up on ${snap.length} deckies`)
   for (const f of deployment.runtime.failing()) o.io.err(`decnet: ${f.decky}/${f.service} failed to start (retrying): ${f.error}`)
-  if (o.feed) o.io.out('Events follow (Ctrl-C stops the fleet; decnet bounty shows credentials):')
+  if (feed) {
+    o.io.out('Events follow (Ctrl-C stops the fleet; decnet bounty shows credentials):')
+    feed.release()
+  }
 
   let signals = 0
   const onSignal = (sig: NodeJS.Signals) => {

@@ -50,7 +50,7 @@ export async function runService(slugArg: string | undefined, flags: RunServiceF
     distro: env.DECNET_DISTRO || 'unknown',
   }
   const sink: ClosableSink = env.LOG_TARGET ? await logTargetSink(env.LOG_TARGET) : stdoutSink
-  const home = decnetHome()
+  const home = env.DECNET_HOME || decnetHome()
   let raw: Record<string, unknown>
   try {
     raw = configFromEnv(plugin.configSchema, env)

@@ -5,13 +5,14 @@ import type { FleetConfig } from '../../config/model.js'
 import type { EventSink, ServiceLimits } from '../../runtime/context.js'
 import { decnetHome } from '../../runtime/paths.js'
 import { UserError } from '../../errors.js'
-import type { Engine, EnginePlan, EngineStatus } from '../engine.js'
+import { runnable, type Engine, type EnginePlan, type EngineStatus } from '../engine.js'
 import { existsSync } from 'node:fs'
 import { pidAlive, readState, removeState, statePath, withoutDeckies, writeState, type DeploymentState } from '../state.js'
 import { assertAddressesLocal } from './addresses.js'
 import { sendControl } from './control.js'
 import { LocalDeployment } from './deployment.js'
-import { planLocal } from './plan.js'
+import { loadEmulator, planLocal } from './plan.js'
+import { allServices } from '../../services/registry.js'
 import { assertPortsBindable, readBindPrivileges, type BindPrivileges } from './ports.js'
 import { LocalRuntime } from './runtime.js'
 
@@ -46,6 +47,10 @@ export class LocalEngine implements Engine {
   /** Everything that can be known without binding: privileges, addresses, no other deployment. */
   async check(fleet: FleetConfig): Promise<EnginePlan> {
     const plan = await this.plan(fleet)
+    if (plan.deckies.every((d) => runnable(d).length === 0)) {
+      const asked = [...new Set(plan.deckies.flatMap((d) => d.services.map((s) => s.name)))].join(', ')
+      throw new UserError('FLEET_INVALID', `nothing to run: no service of this fleet (${asked}) has an emulator yet; the local engine runs: ${(await emulatedServices()).join(', ')}`)
+    }
     assertPortsBindable(plan, this.o.privileges ?? readBindPrivileges())
     assertAddressesLocal(plan)
     assertNoActiveDeployment(this.home)
@@ -89,6 +94,15 @@ export class LocalEngine implements Engine {
     if (!state) throw new UserError('STATE_MISSING', 'No active deployment found.')
     await teardownLocal(this.home, state, names)
   }
+}
+
+/** Slugs whose plugin has an emulator (what the local engine can run). */
+export async function emulatedServices(): Promise<string[]> {
+  const out: string[] = []
+  for (const [name, svc] of allServices()) {
+    if (!svc.fleetSingleton && (await loadEmulator(svc).catch(() => undefined))) out.push(name)
+  }
+  return out.sort()
 }
 
 export function stateStatus(state: DeploymentState | undefined): EngineStatus | undefined {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../../errors.js'
@@ -74,8 +74,9 @@ test('CapEff parsing finds CAP_NET_BIND_SERVICE (bit 10)', () => {
   assert.equal(hasCapability('no such line', CAP_NET_BIND_SERVICE), false)
 })
 
-test('readBindPrivileges reads the sysctl and CapEff from a /proc root', () => {
+test('readBindPrivileges reads the sysctl and CapEff from a /proc root', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'decnet-proc-'))
+  t.after(() => rmSync(root, { recursive: true, force: true }))
   mkdirSync(join(root, 'sys/net/ipv4'), { recursive: true })
   mkdirSync(join(root, 'self'))
   writeFileSync(join(root, 'sys/net/ipv4/ip_unprivileged_port_start'), '80\n')

@@ -48,6 +48,8 @@ export class LocalRuntime {
   readonly #deckies = new Map<string, RunningDecky>()
   readonly #owned = new Set<ServiceSupervisor>()
   #guard: CrashGuard | undefined
+  /** While the first start runs, failures are summed up by start()/failing() instead of logged one by one. */
+  #starting = false
 
   constructor(o: LocalRuntimeOptions) {
     this.#o = o
@@ -67,7 +69,7 @@ export class LocalRuntime {
     const secret = this.#o.installSecret ?? readInstallSecret(this.#o.home)
     const artifactsRoot = join(this.#o.home, 'artifacts')
     const configs = new Map(fleet.deckies.map((d) => [d.name, d]))
-    const pending: { decky: string; sup: ServiceSupervisor }[] = []
+    const pending: { decky: string; sup: ServiceSupervisor; ports: number }[] = []
 
     for (const pd of plan.deckies) {
       const dc = configs.get(pd.name)
@@ -96,22 +98,41 @@ export class LocalRuntime {
           artifactsRoot,
           installSecret: secret,
           quota,
+          log: {
+            debug() {},
+            warn: (m: string) => {
+              if (!this.#starting) this.#log(`${pd.name}/${ps.name}: ${m}`)
+            },
+          },
           ...(this.#o.limits ? { limits: this.#o.limits } : {}),
         })
         rs.sup = new ServiceSupervisor(ctx, factory)
         this.#owned.add(rs.sup)
-        pending.push({ decky: pd.name, sup: rs.sup })
+        pending.push({ decky: pd.name, sup: rs.sup, ports: plugin.ports.length })
       }
     }
 
     let done = 0
+    this.#starting = true
     this.#o.onProgress?.(0, pending.length)
+    // Deckies start in parallel; the services of one decky one after another,
+    // those with fewer ports first, so that a service that yields a shared port
+    // (http gives 443 to https) always finds it taken rather than racing for it.
+    const byDecky = new Map<string, { sup: ServiceSupervisor; ports: number }[]>()
+    for (const p of pending) {
+      const list = byDecky.get(p.decky) ?? []
+      list.push({ sup: p.sup, ports: p.ports })
+      byDecky.set(p.decky, list)
+    }
     await Promise.all(
-      pending.map(async ({ sup }) => {
-        await sup.start()
-        this.#o.onProgress?.(++done, pending.length)
+      [...byDecky.values()].map(async (list) => {
+        for (const { sup } of list.sort((a, b) => a.ports - b.ports)) {
+          await sup.start()
+          this.#o.onProgress?.(++done, pending.length)
+        }
       }),
     )
+    this.#starting = false
     const bindFailure = pending.find(({ sup }) => sup.state !== 'running' && BIND_ERRORS.has(sup.lastErrorCode ?? ''))
     if (bindFailure) {
       await this.stop()
