@@ -29,12 +29,19 @@ export async function buildProgram(): Promise<Command> {
   return program
 }
 
-/** Runs the CLI; resolves to the exit code. Commands set process.exitCode for non-zero results. */
-export async function main(argv: string[]): Promise<number> {
-  // `decnet logs | head`: a closed pipe ends the command quietly, like any Unix tool.
+let pipeGuarded = false
+/** `decnet logs | head`: a closed pipe ends the command quietly, like any Unix tool. */
+function quietOnClosedPipe(): void {
+  if (pipeGuarded) return
+  pipeGuarded = true
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0)
   })
+}
+
+/** Runs the CLI; resolves to the exit code. Commands set process.exitCode for non-zero results. */
+export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe()
   const program = await buildProgram()
   try {
     await program.parseAsync(argv)

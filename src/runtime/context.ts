@@ -104,6 +104,12 @@ export interface HoneypotContext {
   readonly artifacts: ArtifactStore
   /** Stable per decky and service: ctx.rng is already forked by service slug. */
   readonly rng: SeededRng
+  /**
+   * Stable per decky, the same for all its services: for persona values that
+   * several services must agree on (the Windows build smb and rdp claim).
+   * Fork it by purpose: ctx.deckyRng.fork('windows/build').
+   */
+  readonly deckyRng: SeededRng
   readonly limits: ServiceLimits
   /** Data dir for this decky+service (keys, caches); created on demand. */
   stateDir(): Promise<string>

@@ -22,6 +22,7 @@ export interface ContextOptions {
   portOffset?: number
   sink: EventSink
   rng: SeededRng
+  deckyRng: SeededRng
   limits: ServiceLimits
   /** Folder for this decky+service's state (keys, caches). */
   stateDir: string
@@ -139,6 +140,7 @@ export function createContext(o: ContextOptions): HoneypotContext {
     events,
     artifacts: o.artifacts(events),
     rng: o.rng,
+    deckyRng: o.deckyRng,
     limits: o.limits,
     stateDir: () => (stateReady ??= mkdir(o.stateDir, { recursive: true, mode: 0o700 }).then(() => o.stateDir)),
     accept,

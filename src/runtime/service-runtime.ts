@@ -45,6 +45,7 @@ export function makeServiceContext(o: ServiceRuntimeOptions): HoneypotContext {
     portOffset: o.portOffset,
     sink: o.sink,
     rng: SeededRng.forDecky(o.installSecret, o.decky.name).fork(`service:${o.plugin.name}`),
+    deckyRng: SeededRng.forDecky(o.installSecret, o.decky.name).fork('decky'),
     limits: { ...DEFAULT_LIMITS, ...o.limits },
     stateDir: serviceStateDir(o.home, o.decky.name, o.plugin.name),
     artifacts: (events) => new FileArtifactStore(join(o.artifactsRoot, o.decky.name, o.plugin.name), quota, events, caps),

@@ -7,7 +7,7 @@ import { EVENT_BODY_CHARS, EVENT_HEADER_VALUE_CHARS } from './constants.js'
 import { classifyAuthorization, extractFormCredentials, extractXmlRpcCredentials, type Credential } from './credentials.js'
 import { headerValue, type HttpRequest, type ParseError } from './parser.js'
 import type { Target } from './router.js'
-import { ja4h } from './foxio/ja4h.js'
+import { ja4h } from '../../sniffer/foxio/ja4h.js'
 
 /** Printable preview: control bytes become '?', cut at `max` characters. */
 export function printable(s: string, max: number): string {

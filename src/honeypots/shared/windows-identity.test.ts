@@ -4,10 +4,14 @@ import type { HoneypotContext } from '../../runtime/context.js'
 import { SeededRng } from '../../runtime/rng.js'
 import { windowsIdentity } from './windows-identity.js'
 
-const ctx = (service: string, config: Record<string, unknown>, hostname = 'fs-fin-02', osFamily = 'windows_server') =>
+const install = Buffer.alloc(32, 3)
+// The runtime's rule (service-runtime.ts): rng forked per service, deckyRng shared by the decky.
+const ctx = (service: string, config: Record<string, unknown>, hostname = 'fs-fin-02', osFamily = 'windows_server', name = `decky-${hostname}`) =>
   ({
-    decky: { name: 'decky-07', hostname, ip: '10.0.0.7', osFamily, distro: '' },
-    service, config, rng: new SeededRng(Buffer.alloc(32, 3)).fork(service),
+    decky: { name, hostname, ip: '10.0.0.7', osFamily, distro: '' },
+    service, config,
+    rng: SeededRng.forDecky(install, name).fork(`service:${service}`),
+    deckyRng: SeededRng.forDecky(install, name).fork('decky'),
   }) as unknown as HoneypotContext
 
 test('windowsIdentity: workgroup server names come from the persona hostname', () => {
@@ -22,9 +26,13 @@ test('windowsIdentity: domain member, os_version override, NetBIOS 15-char cut',
   assert.equal(id.version.build, 19045)
 })
 
-test('windowsIdentity: every service of one decky claims the same build', () => {
-  for (const host of ['a', 'b', 'c', 'd', 'e', 'f']) {
-    assert.deepEqual(windowsIdentity(ctx('smb', {}, host)).version, windowsIdentity(ctx('rdp', {}, host)).version)
+test('windowsIdentity: every service of one decky claims the same build; deckies differ', () => {
+  const builds = new Set<number>()
+  for (const host of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l']) {
+    const smb = windowsIdentity(ctx('smb', {}, host))
+    assert.deepEqual(smb.version, windowsIdentity(ctx('rdp', {}, host)).version)
+    builds.add(smb.version.build)
   }
+  assert.ok(builds.size > 1, 'every decky claims the same build')
   assert.match(windowsIdentity(ctx('rdp', {}, 'pc', 'windows')).productName, /^Windows 1[01] Pro/)
 })

@@ -1,7 +1,6 @@
 // The Windows identity an emulator claims on the wire (NTLM target info, SMB,
 // RDP certificates): NetBIOS and DNS names from the persona hostname and an
 // optional AD domain, and a Windows build matching the decky's OS family.
-import { createHash } from 'node:crypto'
 import type { HoneypotContext } from '../../runtime/context.js'
 import type { WindowsVersion } from './ntlmssp.js'
 
@@ -58,10 +57,8 @@ export function windowsIdentity(ctx: HoneypotContext): WindowsIdentity {
   const host = ctx.decky.hostname || 'WIN-SRV'
   const nbComputer = netbios(host)
   const builds = ctx.decky.osFamily === 'windows' ? DESKTOP_BUILDS : SERVER_BUILDS
-  // Every service of a decky must claim the same build, and ctx.rng is forked
-  // per service, so the pick hashes decky-level identity instead.
-  const h = createHash('sha256').update(`windows/build:${ctx.decky.name}:${host}`).digest()
-  const picked = builds[h.readUInt32BE(0) % builds.length] as Build
+  // Every service of a decky must claim the same build: decky-level RNG.
+  const picked = ctx.deckyRng.fork('windows/build').pick(builds)
   const version = parseVersion(cfgString(ctx, 'os_version')) ?? picked.version
   const productName = `${picked.product} ${version.build}`
   const domain = cfgString(ctx, 'domain')?.toLowerCase()

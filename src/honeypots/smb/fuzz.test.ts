@@ -25,7 +25,7 @@ const fakeSession = (): Session & { events: string[] } => {
 const ctx = {
   decky: { name: 'd', hostname: 'FS-01', ip: '127.0.0.1', osFamily: 'windows_server', distro: '' },
   service: 'smb', config: { users: 'alice:pw' }, bindAddress: '127.0.0.1', port: (p: number) => p,
-  events: { emit() {} }, rng: new SeededRng(Buffer.alloc(32, 1)),
+  events: { emit() {} }, rng: new SeededRng(Buffer.alloc(32, 1)), deckyRng: new SeededRng(Buffer.alloc(32, 2)),
   limits: { maxConnections: 1, maxConnectionsPerIp: 1, idleTimeoutMs: 1, maxLineBytes: 1, maxFrameBytes: 65536, maxSessionMs: 1 },
 } as unknown as HoneypotContext
 

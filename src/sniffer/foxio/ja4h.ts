@@ -1,4 +1,4 @@
-// JA4H (HTTP client fingerprint) — FoxIO License 1.1, see LICENSE.md here.
+// JA4H (HTTP client fingerprint) — FoxIO License 1.1, see LICENSE in this folder.
 // Copyright (c) 2023 FoxIO, LLC. JA4+ by John Althouse. Re-implemented from
 // the public specification.
 //
