@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fingerprintFile, fingerprintRows } from '../cli/commands/fingerprint.js'
-import { captureFilter } from '../cli/commands/sniff.js'
+import { captureFilter, fleetFilter } from './live.js'
 import { main } from '../cli/main.js'
 import { LiveSource } from './capture/sources.js'
 import { clientHelloBody, conversation, ext, handshake, pcapngFile, records, serverHelloBody } from './synth.js'
@@ -57,5 +57,7 @@ test('sniff: tcpdump argv and the capture filter', () => {
   assert.equal(captureFilter(undefined), 'tcp')
   assert.equal(captureFilter('  '), 'tcp')
   assert.equal(captureFilter('port 443 or port 22'), 'tcp and (port 443 or port 22)')
+  assert.equal(fleetFilter(['127.42.0.1', '127.42.0.2']), 'tcp and (host 127.42.0.1 or host 127.42.0.2)')
+  assert.equal(fleetFilter([]), 'tcp')
   assert.deepEqual(LiveSource.args({ interface: 'eth0', filter: 'tcp and (port 443)' }), ['-i', 'eth0', '-w', '-', '-U', '--immediate-mode', '-n', '-s', '65535', 'tcp and (port 443)'])
 })

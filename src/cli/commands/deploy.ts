@@ -9,6 +9,7 @@ import { UserError } from '../../errors.js'
 import { decnetHome } from '../../runtime/paths.js'
 import { installSecret } from '../../runtime/install.js'
 import { FanoutSink } from '../../runtime/sinks.js'
+import { fleetFilter, startLiveSniffer, type LiveSniffer } from '../../sniffer/live.js'
 import type { EventSink } from '../../runtime/context.js'
 import { openStore, Ingester } from '../../store/index.js'
 import type { EngineName, EnginePlan } from '../../engines/engine.js'
@@ -43,6 +44,8 @@ export interface DeployFlags {
   dryRun?: boolean
   output?: string
   inlineSecrets?: boolean
+  /** local: also fingerprint TLS/SSH handshakes to the deckies, captured on this interface. */
+  sniff?: string
   /** Internal: the --detach child reads the parent's resolved fleet. */
   fleetFile?: string
 }
@@ -121,12 +124,16 @@ export async function deployCommand(flags: DeployFlags, io: Output = stdio): Pro
     if (flags.address) throw new UserError('FLAG_INVALID', '--address is for the local engine; the docker engine takes --subnet/--ip-start')
     if (portOffset) throw new UserError('FLAG_INVALID', '--port-offset is for the local engine; containers own their addresses')
     if (flags.detach) throw new UserError('FLAG_INVALID', '--detach is for the local engine; docker compose already runs in the background')
+    if (flags.sniff) throw new UserError('FLAG_INVALID', '--sniff is for the local engine; run decnet sniff --interface on the docker host')
     return deployDocker(flags, io)
   }
   if (flags.output || flags.inlineSecrets) {
     throw new UserError('FLAG_INVALID', '--output and --inline-secrets are for --engine docker (the local engine writes no compose file)')
   }
   await loadServices()
+  if (flags.sniff !== undefined && !/^[\w.:@-]{1,64}$/.test(flags.sniff)) {
+    throw new UserError('FLAG_INVALID', `--sniff: not an interface name: "${flags.sniff}"`)
+  }
   const home = decnetHome()
   const fleet = await resolveFleet(fleetOptions(flags, 'local', installSecret(home)))
   await registerCustom(fleet)
@@ -143,13 +150,14 @@ export async function deployCommand(flags: DeployFlags, io: Output = stdio): Pro
     const d = await detach({
       home, fleet, portOffset, entry, execArgv: process.execArgv,
       ...(fleet.logTarget ? { logTarget: fleet.logTarget } : {}),
+      ...(flags.sniff ? { sniff: flags.sniff } : {}),
     })
     io.out(`${runnableCount(plan)} services up on ${plan.deckies.length} deckies, in the background (pid ${d.pid}; log ${d.logPath}).`)
     io.out('follow events:  decnet logs -f')
     io.out('stop:           decnet teardown --all')
     return
   }
-  await runForeground(fleet, { home, portOffset, io, feed: true })
+  await runForeground(fleet, { home, portOffset, io, feed: true, sniff: flags.sniff })
 }
 
 function runnableCount(plan: EnginePlan): number {
@@ -160,7 +168,7 @@ async function runDetachedChild(flags: DeployFlags, portOffset: number): Promise
   const fleet = readFleetFile(flags.fleetFile as string)
   if (flags.logTarget) fleet.logTarget = flags.logTarget
   await registerCustom(fleet)
-  await runForeground(fleet, { home: decnetHome(), portOffset, io: stdio, feed: false })
+  await runForeground(fleet, { home: decnetHome(), portOffset, io: stdio, feed: false, sniff: flags.sniff })
 }
 
 interface ForegroundOptions {
@@ -169,6 +177,8 @@ interface ForegroundOptions {
   io: Output
   /** Print the live event feed (off in the --detach child: the store has it). */
   feed: boolean
+  /** Interface to fingerprint handshakes on (tcpdump; needs CAP_NET_RAW). */
+  sniff?: string | undefined
 }
 
 async function runForeground(fleet: FleetConfig, o: ForegroundOptions): Promise<void> {
@@ -208,6 +218,7 @@ async function runForeground(fleet: FleetConfig, o: ForegroundOptions): Promise<
   const up = snap.reduce((n, d) => n + d.services.filter((s) => s.state === 'running').length, 0)
   o.io.out(`${up} services up on ${snap.length} deckies`)
   for (const f of deployment.runtime.failing()) o.io.err(`decnet: ${f.decky}/${f.service} failed to start (retrying): ${f.error}`)
+  const sniffer = o.sniff ? startFleetSniffer(o.sniff, fleet, sink, o.io) : undefined
   if (feed) {
     o.io.out('Events follow (Ctrl-C stops the fleet; decnet bounty shows credentials):')
     feed.release()
@@ -227,9 +238,26 @@ async function runForeground(fleet: FleetConfig, o: ForegroundOptions): Promise<
   clearInterval(keepAlive)
   process.off('SIGINT', onSignal)
   process.off('SIGTERM', onSignal)
+  await sniffer?.stop()
   await ingester.close()
   await forwarder?.close?.()
   o.io.out('stopped.')
+}
+
+/** The fleet's own sniffer: fingerprints go through the same sinks as every event. A capture failure costs the sniffer, never the fleet. */
+function startFleetSniffer(iface: string, fleet: FleetConfig, sink: EventSink, io: Output): LiveSniffer {
+  const byIp = new Map(fleet.deckies.map((d) => [d.ip, d.name]))
+  const live = startLiveSniffer({
+    interface: iface,
+    filter: fleetFilter([...byIp.keys()]),
+    sink,
+    resolveDecky: (ip) => byIp.get(ip),
+    onLog: (line) => {
+      if (!/^(listening on|\d+ packets)/.test(line)) io.err(`decnet: sniffer: ${line}`)
+    },
+  })
+  live.done.catch((e: Error) => io.err(`decnet: sniffer stopped: ${e.message} (the fleet keeps running)`))
+  return live
 }
 
 async function deployDocker(flags: DeployFlags, io: Output): Promise<void> {
@@ -269,6 +297,7 @@ export function register(program: Command): void {
     .option('--ipvlan', 'docker: IPVLAN L2 instead of MACVLAN (Wi-Fi NICs)')
     .option('--log-target <host:port>', 'also forward every event as RFC 5424 syslog to this collector')
     .option('--port-offset <n>', 'local: add N to every port (80 → 80+N) so that no root is needed')
+    .option('--sniff <iface>', 'local: also fingerprint TLS and SSH clients of the deckies (JA3, JA4, HASSH…) captured on this interface with tcpdump (root or CAP_NET_RAW); e.g. lo')
     .option('--detach', 'local: run in the background; follow with decnet logs -f, stop with decnet teardown --all')
     .option('--dry-run', 'print the plan; with the docker engine write the compose file and stop')
     .option('-o, --output <file>', `docker: compose file to write (default ${DEFAULT_COMPOSE_FILE})`)

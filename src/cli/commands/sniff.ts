@@ -5,7 +5,7 @@ import type { DecnetEvent } from '../../events/event.js'
 import { UserError } from '../../errors.js'
 import type { EventSink } from '../../runtime/context.js'
 import { Ingester, openStore } from '../../store/index.js'
-import { LiveSource, Sniffer } from '../../sniffer/index.js'
+import { captureFilter, startLiveSniffer } from '../../sniffer/live.js'
 import { fleetResolver, parseDeckyPairs } from '../../sniffer/fleet-resolver.js'
 
 export interface SniffOptions {
@@ -14,11 +14,6 @@ export interface SniffOptions {
   json?: boolean
   decky?: string[]
   tcpdump?: string
-}
-
-/** Default BPF: TCP only (the handshakes we read); a user filter is ANDed with it. */
-export function captureFilter(user: string | undefined): string {
-  return user && user.trim() !== '' ? `tcp and (${user})` : 'tcp'
 }
 
 /** One human line per event. */
@@ -57,22 +52,23 @@ export function register(program: Command): void {
           }
         },
       }
-      const sniffer = new Sniffer({ sink, resolveDecky: resolver.resolve })
-      const source = new LiveSource({
+      const live = startLiveSniffer({
         interface: opts.interface,
         filter: captureFilter(opts.filter),
+        sink,
+        resolveDecky: resolver.resolve,
         tcpdump: opts.tcpdump,
         onLog: (line) => process.stderr.write(`${line.startsWith('tcpdump:') ? line : `tcpdump: ${line}`}\n`),
       })
-      const stop = () => source.stop()
+      const sniffer = live.sniffer
+      const stop = () => void live.stop()
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
       try {
-        await source.run((p) => sniffer.handle(p))
+        await live.done
       } finally {
         process.off('SIGINT', stop)
         process.off('SIGTERM', stop)
-        sniffer.flush()
         await ingester?.close()
         await store?.close()
         const s = sniffer.stats

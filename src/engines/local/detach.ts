@@ -20,6 +20,8 @@ export interface DetachOptions {
   fleet: FleetConfig
   portOffset: number
   logTarget?: string
+  /** Interface the background runner sniffs on (deploy --sniff). */
+  sniff?: string
   /** The CLI entry to re-run (process.argv[1]). */
   entry: string
   /** Node flags to keep (process.execArgv: tsx loader in tests). */
@@ -74,6 +76,7 @@ export async function detach(o: DetachOptions): Promise<Detached> {
   writeSync(fd, `--- decnet deploy --detach ${new Date().toISOString()} ---\n`)
   const args = [...(o.execArgv ?? []), o.entry, 'deploy', '--engine', 'local', '--fleet-file', fleetFile, '--port-offset', String(o.portOffset)]
   if (o.logTarget) args.push('--log-target', o.logTarget)
+  if (o.sniff) args.push('--sniff', o.sniff)
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', fd, fd],
