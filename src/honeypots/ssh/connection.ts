@@ -13,6 +13,7 @@ import type { ShellUser } from '../shared/shell/persona.js'
 
 const SSH_DISCONNECT_PROTOCOL_ERROR = 2
 const MAX_IDENT_IN_EVENT = 255
+const INVALID_IDENT_REPLY = 'Invalid SSH identification string.\r\n'
 
 interface ProtocolHandle {
   /** ssh2 internals; the description argument comes from patches/ssh2+1.17.0.patch */
@@ -39,8 +40,17 @@ export function handleSocket(rt: SshRuntime, socket: Socket): void {
     if (r.hello?.ident !== undefined) ident = r.hello.ident
     if (r.state === 'more') return
     socket.off('data', onTap)
+    if (r.state === 'error' && !ident?.startsWith('SSH-')) return refuseIdent(r.error ?? 'not an SSH identification')
     if (r.hello?.kexinit) sendVersion(hassh(r.hello.kexinit))
     else sendVersion({})
+  }
+  // sshd (kex_exchange_identification): a client may send no line before its
+  // SSH- ident; it answers this line and closes. Not a client_version: no fingerprint from garbage.
+  const refuseIdent = (error: string) => {
+    versionSent = true
+    s.emit('protocol_error', { error, data: ident?.slice(0, MAX_IDENT_IN_EVENT) })
+    socket.end(INVALID_IDENT_REPLY)
+    setTimeout(() => s.close('invalid_ident'), 50).unref()
   }
   socket.on('data', onTap)
 

@@ -2,9 +2,10 @@
 // derived from the decky's seeded RNG (same install + decky → same keys, so
 // a rebuilt state dir does not change the fingerprint an attacker saw) and
 // stored once under the service's state dir in OpenSSH's own format.
-import { checkPrimeSync, createECDH, createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto'
+import { checkPrime, createECDH, createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import ssh2 from 'ssh2'
 import type { ParsedKey } from 'ssh2'
 import type { SeededRng } from '../../runtime/rng.js'
@@ -96,26 +97,39 @@ function ecdsaKey(rng: SeededRng, comment: string): string {
 
 const E = 65537n
 
-/** A prime of exactly `bits` bits with the top two bits set, from the seeded stream. */
-function seededPrime(rng: SeededRng, bits: number): bigint {
+const isPrime = promisify(checkPrime) as (c: bigint, o: { checks: number }) => Promise<boolean>
+/** Odd primes below 2000: trial division skips most candidates before OpenSSL's test. */
+const SMALL_PRIMES: readonly bigint[] = (() => {
+  const out: bigint[] = []
+  for (let n = 3; n < 2000; n += 2) if (out.every((p) => BigInt(n) % p !== 0n)) out.push(BigInt(n))
+  return out
+})()
+
+/**
+ * A prime of exactly `bits` bits with the top two bits set, from the seeded
+ * stream. OpenSSL's test runs in the thread pool, so deriving a key never
+ * stalls the other deckies' services.
+ */
+async function seededPrime(rng: SeededRng, bits: number): Promise<bigint> {
   const bytes = bits / 8
   for (;;) {
     const b = rng.bytes(bytes)
     b[0] = (b[0] as number) | 0xc0
     b[bytes - 1] = (b[bytes - 1] as number) | 1
     let c = bufToBig(b)
-    // walk odd numbers from the seeded start; OpenSSL tests each candidate
+    // walk odd numbers from the seeded start
     for (let i = 0; i < 20_000; i++, c += 2n) {
       if ((c - 1n) % E === 0n) continue
-      if (checkPrimeSync(c, { checks: 0 })) return c
+      if (SMALL_PRIMES.some((p) => c % p === 0n)) continue
+      if (await isPrime(c, { checks: 0 })) return c
     }
   }
 }
 
-function rsaKey(rng: SeededRng, bits: number, comment: string): string {
-  const p = seededPrime(rng, bits / 2)
-  let q = seededPrime(rng, bits / 2)
-  while (q === p) q = seededPrime(rng, bits / 2)
+async function rsaKey(rng: SeededRng, bits: number, comment: string): Promise<string> {
+  const p = await seededPrime(rng, bits / 2)
+  let q = await seededPrime(rng, bits / 2)
+  while (q === p) q = await seededPrime(rng, bits / 2)
   const n = p * q
   const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n)
   const d = modInverse(E, lambda)
@@ -130,7 +144,7 @@ export function sha256Fingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')
 }
 
-export function deriveHostKey(type: HostKeyType, rng: SeededRng, opts: { rsaBits: number; comment: string }): string {
+export async function deriveHostKey(type: HostKeyType, rng: SeededRng, opts: { rsaBits: number; comment: string }): Promise<string> {
   const r = rng.fork(`ssh/hostkey/${type}`)
   if (type === 'ed25519') return ed25519Key(r, opts.comment)
   if (type === 'ecdsa') return ecdsaKey(r, opts.comment)
@@ -159,7 +173,7 @@ export async function loadHostKeys(stateDir: string, rng: SeededRng, opts: { rsa
       parsed = undefined
     }
     if (!parsed) {
-      const pem = deriveHostKey(type, rng, opts)
+      const pem = await deriveHostKey(type, rng, opts)
       parsed = parse(pem)
       if (!parsed) throw new Error(`derived ${type} host key does not parse`)
       const tmp = `${path}.${randomBytes(4).toString('hex')}`

@@ -124,3 +124,20 @@ test('ssh: garbage, truncated idents and cut client hellos never crash the serve
   c.end()
   assert.ok(h.sink.ofType('connect').length >= 40)
 })
+
+test('ssh: a non-SSH first line gets sshd\'s reply and a protocol_error, never a client_version', async (t) => {
+  const h = await startEmulator(t, 'ssh', {}, { decky: { hostname: 'db-prod-3', distro: 'debian' } })
+  const reply = await new Promise<string>((resolve, reject) => {
+    const c = tcpConnect(h.port(22), h.host)
+    let got = ''
+    c.on('data', (d) => (got += d.toString('latin1')))
+    c.on('error', reject)
+    c.on('close', () => resolve(got))
+    c.write('GET / HTTP/1.0\r\n\r\n')
+  })
+  assert.match(reply, /^SSH-2\.0-OpenSSH_9\.2p1 Debian-2\+deb12u3\r\nInvalid SSH identification string\.\r\n$/)
+  const ev = await h.sink.next('protocol_error')
+  assert.deepEqual([ev.fields.data, ev.fields.src_ip], ['GET / HTTP/1.0', '127.0.0.1'])
+  await h.sink.next('disconnect')
+  assert.equal(h.sink.ofType('client_version').length, 0)
+})

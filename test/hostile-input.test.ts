@@ -1,0 +1,585 @@
+// The hostile-input contract every emulator must keep (STYLE.md §7, "one suite
+// per contract, run for every implementation"). For every registered plugin
+// with an emulator and each of its TCP ports:
+//   - random and half-valid garbage on fresh connections ends in a close or
+//     silence, and nothing is thrown past the session;
+//   - a 2 MiB flood on one connection is cut off, and memory stays flat;
+//   - an idle connection is closed after limits.idleTimeoutMs, a slow drip
+//     after limits.maxSessionMs;
+//   - limits.maxConnectionsPerIp holds, with a `connection_refused` event;
+//   - afterwards the service still answers a well-formed first exchange;
+//   - every peer event carries both src_ip and src_port.
+// A new emulator must add its ports to CONTRACTS below; the suite fails until it does.
+import { after, test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
+import { allServices, loadServices } from '../src/services/registry.js'
+import type { DecnetEvent } from '../src/events/event.js'
+import { startEmulator } from './helpers/emulator.js'
+
+const HOST = '127.0.0.1'
+const MiB = 1024 * 1024
+
+const LIMITS = Object.freeze({
+  /** Random payloads per port, each 1..maxGarbageBytes, on fresh connections. */
+  garbagePayloads: 50,
+  /** Extra payloads per port: a valid protocol start followed by random bytes. */
+  framedPayloads: 20,
+  maxGarbageBytes: 4096,
+  /** How long one garbage connection may stay open before we count it "left open" and hang up. */
+  garbageWaitMs: 300,
+  garbageConcurrency: 8,
+  floodBytes: 2 * MiB,
+  floodChunkBytes: 64 * 1024,
+  /** No 'drain' for this long while flooding: the server stopped reading. */
+  floodStallMs: 1000,
+  /** After the whole flood is written, time allowed for the server to hang up. */
+  floodCloseMs: 2000,
+  maxRssGrowthBytes: 200 * MiB,
+  idleTimeoutMs: 300,
+  /** An idle connection must be gone this long after idleTimeoutMs (well before maxSessionMs). */
+  idleSlackMs: 1200,
+  /** A slow drip resets the idle timer; the session cap must end it. */
+  maxSessionMs: 2000,
+  dripEveryMs: 100,
+  /** Scheduling slack on 2 busy cores. */
+  slackMs: 2000,
+  perIpCap: 3,
+  probeTimeoutMs: 5000,
+  /** Guard for one service's whole contract run. */
+  serviceTimeoutMs: 30_000,
+})
+
+// ---------------------------------------------------------------- per-port contracts
+
+interface PortContract {
+  /** A well-formed first exchange; resolves with a short description of the answer, throws if wrong. */
+  probe(port: number): Promise<string>
+  /** A protocol start wrapped around attacker bytes (gets the parser past its first check). */
+  frame(rest: Buffer): Buffer
+}
+
+/** Connect, send `bytes`, collect until `done(buf)` or the server closes; never longer than probeTimeoutMs. */
+function exchange(port: number, bytes: Buffer, done: (buf: Buffer) => boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: HOST, port })
+    let buf = Buffer.alloc(0)
+    const finish = (err?: Error) => {
+      clearTimeout(timer)
+      sock.destroy()
+      if (err) reject(err)
+      else resolve(buf)
+    }
+    const timer = setTimeout(() => finish(new Error(`no answer on port ${port} within ${LIMITS.probeTimeoutMs} ms (got ${buf.length} bytes)`)), LIMITS.probeTimeoutMs)
+    sock.on('connect', () => sock.write(bytes))
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d])
+      if (done(buf)) finish()
+    })
+    sock.on('error', (e) => finish(e))
+    sock.on('close', () => finish())
+  })
+}
+
+const text = (b: Buffer) => JSON.stringify(b.subarray(0, 60).toString('latin1'))
+
+async function httpProbe(port: number): Promise<string> {
+  const buf = await exchange(port, Buffer.from('GET / HTTP/1.0\r\n\r\n'), (b) => b.includes('\r\n\r\n'))
+  assert.ok(buf.toString('latin1').startsWith('HTTP/1.'), `http probe: answer ${text(buf)} is not HTTP/1.x`)
+  return buf.subarray(0, buf.indexOf('\r\n')).toString('latin1')
+}
+
+/** A full TLS handshake (any certificate), then an HTTP/1.0 request over it. */
+function tlsHttpProbe(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = tlsConnect({ host: HOST, port, rejectUnauthorized: false })
+    let buf = Buffer.alloc(0)
+    let version = ''
+    const finish = (err?: Error) => {
+      clearTimeout(timer)
+      sock.destroy()
+      if (err) return reject(err)
+      if (!buf.toString('latin1').startsWith('HTTP/1.')) return reject(new Error(`https probe: answer ${text(buf)} is not HTTP/1.x`))
+      resolve(`${version} ${buf.subarray(0, buf.indexOf('\r\n')).toString('latin1')}`)
+    }
+    const timer = setTimeout(() => finish(new Error(`TLS probe on port ${port}: no answer within ${LIMITS.probeTimeoutMs} ms`)), LIMITS.probeTimeoutMs)
+    sock.on('secureConnect', () => {
+      version = sock.getProtocol() ?? '?'
+      sock.write('GET / HTTP/1.0\r\n\r\n')
+    })
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d])
+      if (buf.includes('\r\n\r\n')) finish()
+    })
+    sock.on('error', (e) => finish(e))
+    sock.on('close', () => finish(version ? undefined : new Error(`TLS probe on port ${port}: closed before the handshake completed`)))
+  })
+}
+
+async function sshProbe(port: number): Promise<string> {
+  const buf = await exchange(port, Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'), (b) => b.includes('\r\n'))
+  assert.ok(buf.toString('latin1').startsWith('SSH-2.0-'), `ssh probe: banner ${text(buf)} does not start with SSH-2.0-`)
+  return buf.subarray(0, buf.indexOf('\r\n')).toString('latin1')
+}
+
+function nbss(payload: Buffer, type = 0): Buffer {
+  const h = Buffer.alloc(4)
+  h[0] = type
+  h.writeUIntBE(payload.length, 1, 3)
+  return Buffer.concat([h, payload])
+}
+
+const SMB2_MAGIC = Buffer.from([0xfe, 0x53, 0x4d, 0x42])
+
+/** SMB2 NEGOTIATE (MS-SMB2 2.2.3) offering 2.0.2, 2.1, 3.0.2, in a 64-byte SMB2 header (2.2.1.2). */
+function smb2Negotiate(): Buffer {
+  const h = Buffer.alloc(64)
+  SMB2_MAGIC.copy(h, 0)
+  h.writeUInt16LE(64, 4) // StructureSize
+  h.writeUInt16LE(0, 12) // Command NEGOTIATE
+  h.writeUInt16LE(1, 14) // CreditRequest
+  const dialects = [0x0202, 0x0210, 0x0302]
+  const b = Buffer.alloc(36 + dialects.length * 2)
+  b.writeUInt16LE(36, 0) // StructureSize
+  b.writeUInt16LE(dialects.length, 2)
+  b.writeUInt16LE(1, 4) // SecurityMode: signing enabled
+  dialects.forEach((d, i) => b.writeUInt16LE(d, 36 + i * 2))
+  return Buffer.concat([h, b])
+}
+
+async function smbProbe(port: number): Promise<string> {
+  const full = (b: Buffer) => b.length >= 4 && b.length >= 4 + b.readUIntBE(1, 3)
+  const buf = await exchange(port, nbss(smb2Negotiate()), full)
+  assert.ok(full(buf), `smb probe: no complete NBSS frame (got ${buf.length} bytes)`)
+  assert.equal(buf[0], 0, `smb probe: NBSS type 0x${(buf[0] ?? 0).toString(16)}, not a session message`)
+  assert.ok(buf.subarray(4, 8).equals(SMB2_MAGIC), 'smb probe: NBSS payload is not SMB2')
+  return `NBSS session message, ${buf.length - 4} bytes of SMB2`
+}
+
+function tpkt(x224: Buffer): Buffer {
+  const h = Buffer.from([3, 0, 0, 0])
+  h.writeUInt16BE(4 + x224.length, 2)
+  return Buffer.concat([h, x224])
+}
+
+/** X.224 Connection Request (MS-RDPBCGR 2.2.1.1) with a cookie and RDP_NEG_REQ for TLS|CredSSP. */
+function x224ConnectionRequest(): Buffer {
+  const cookie = Buffer.from('Cookie: mstshash=probe\r\n')
+  const neg = Buffer.from([0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00])
+  const body = Buffer.concat([Buffer.from([0xe0, 0, 0, 0, 0, 0]), cookie, neg])
+  return tpkt(Buffer.concat([Buffer.from([body.length]), body]))
+}
+
+async function rdpProbe(port: number): Promise<string> {
+  const full = (b: Buffer) => b.length >= 4 && b.length >= b.readUInt16BE(2)
+  const buf = await exchange(port, x224ConnectionRequest(), full)
+  assert.ok(full(buf), `rdp probe: no complete TPKT (got ${buf.length} bytes)`)
+  assert.deepEqual([buf[0], buf[1]], [3, 0], `rdp probe: ${buf.subarray(0, 4).toString('hex')} is not a TPKT header`)
+  assert.equal(buf[5], 0xd0, 'rdp probe: TPKT does not carry an X.224 Connection Confirm')
+  return `TPKT ${buf.readUInt16BE(2)} bytes, X.224 CC`
+}
+
+const httpFrame = (rest: Buffer) => Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: a\r\nX-Pad: '), rest])
+/** A TLS handshake record header claiming a ClientHello, then attacker bytes. */
+const tlsFrame = (rest: Buffer) => {
+  const h = Buffer.from([0x16, 0x03, 0x01, 0, 0, 0x01])
+  h.writeUInt16BE(Math.min(rest.length + 1, 0xffff), 3)
+  return Buffer.concat([h, rest])
+}
+const sshFrame = (rest: Buffer) => Buffer.concat([Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'), rest])
+const smbFrame = (rest: Buffer) => nbss(Buffer.concat([SMB2_MAGIC, rest]))
+const rdpFrame = (rest: Buffer) => tpkt(Buffer.concat([Buffer.from([0x06, 0xe0, 0, 0, 0, 0, 0]), rest.subarray(0, 0xfff0)]))
+
+const HTTP: PortContract = { probe: httpProbe, frame: httpFrame }
+const HTTPS: PortContract = { probe: tlsHttpProbe, frame: tlsFrame }
+
+/** service slug → declared TCP port → contract. */
+const CONTRACTS: Readonly<Record<string, Readonly<Record<number, PortContract>>>> = {
+  http: { 80: HTTP, 443: HTTPS },
+  https: { 443: HTTPS },
+  ssh: { 22: { probe: sshProbe, frame: sshFrame } },
+  smb: { 445: { probe: smbProbe, frame: smbFrame }, 139: { probe: smbProbe, frame: smbFrame } },
+  rdp: { 3389: { probe: rdpProbe, frame: rdpFrame } },
+}
+
+// ---------------------------------------------------------------- client-side tools
+
+interface HitResult {
+  closedByServer: boolean
+  bytesBack: number
+}
+
+/** One fresh connection: send `payload`, wait for the server to close (or garbageWaitMs), hang up. */
+function hit(port: number, payload: Buffer): Promise<HitResult> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: HOST, port })
+    let bytesBack = 0
+    let timer: NodeJS.Timeout | undefined
+    let done = false
+    const finish = (closedByServer: boolean) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      sock.destroy()
+      resolve({ closedByServer, bytesBack })
+    }
+    sock.on('connect', () => {
+      timer = setTimeout(() => finish(false), LIMITS.garbageWaitMs)
+      sock.write(payload)
+    })
+    sock.on('data', (d: Buffer) => (bytesBack += d.length))
+    sock.on('error', () => {}) // a reset is a close; 'close' follows
+    sock.on('close', () => finish(true))
+  })
+}
+
+async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker))
+  return out
+}
+
+/** xorshift32: fast, deterministic, uniform enough for noise. */
+function xorshift(seed: number): () => number {
+  let x = seed | 0 || 1
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return x >>> 0
+  }
+}
+
+function randomBytes(n: number, seed: number): Buffer {
+  const next = xorshift(seed)
+  const out = Buffer.alloc(n)
+  for (let i = 0; i < n; i++) out[i] = next() & 0xff
+  return out
+}
+
+/**
+ * Deterministic attacker payloads, lengths uniform in 1..maxGarbageBytes. (Not
+ * fast-check's sampler: its size bias keeps arrays under ~12 bytes, too short
+ * to hold a line end or a whole header.)
+ */
+function randomPayloads(count: number, seed: number): Buffer[] {
+  const next = xorshift(seed)
+  return Array.from({ length: count }, (_, i) => randomBytes(1 + (next() % LIMITS.maxGarbageBytes), seed * 131 + i))
+}
+
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: HOST, port })
+    sock.once('connect', () => {
+      sock.off('error', reject)
+      sock.on('error', () => {})
+      resolve(sock)
+    })
+    sock.once('error', reject)
+  })
+}
+
+/** Resolves true when `sock` closes within `ms`, false otherwise. */
+function closedWithin(sock: Socket, ms: number): Promise<boolean> {
+  if (sock.destroyed && sock.closed) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sock.off('close', onClose)
+      resolve(false)
+    }, ms)
+    const onClose = () => {
+      clearTimeout(timer)
+      resolve(true)
+    }
+    sock.once('close', onClose)
+  })
+}
+
+/**
+ * closed: the server hung up. stalled: it stopped reading (no 'drain', or its
+ * disconnect event counts fewer bytes_in than we wrote: the rest sat in kernel
+ * buffers). absorbed: it read everything and kept the connection open.
+ */
+type FloodOutcome = 'closed' | 'stalled' | 'absorbed'
+
+interface FloodResult {
+  outcome: FloodOutcome
+  written: number
+  ms: number
+  /** Our local port: the src_port of the server's events for this connection. */
+  srcPort: string
+}
+
+/** Write `head` then random bytes up to floodBytes on one connection, honouring backpressure. */
+async function flood(port: number, head: Buffer, seed: number): Promise<FloodResult> {
+  const started = Date.now()
+  const sock = await openSocket(port)
+  const srcPort = String(sock.localPort)
+  sock.on('data', () => {})
+  let closed = false
+  sock.once('close', () => (closed = true))
+  const noise = randomBytes(LIMITS.floodBytes, seed)
+  const data = Buffer.concat([head, noise]).subarray(0, LIMITS.floodBytes)
+  let written = 0
+  let outcome: FloodOutcome | undefined
+  try {
+    while (written < data.length && !closed) {
+      const chunk = data.subarray(written, written + LIMITS.floodChunkBytes)
+      written += chunk.length
+      if (sock.write(chunk)) continue
+      const drained = await new Promise<'drain' | 'close' | 'stall'>((resolve) => {
+        const timer = setTimeout(() => resolve('stall'), LIMITS.floodStallMs)
+        const onDrain = () => settle('drain')
+        const onClose = () => settle('close')
+        const settle = (r: 'drain' | 'close') => {
+          clearTimeout(timer)
+          sock.off('drain', onDrain)
+          sock.off('close', onClose)
+          resolve(r)
+        }
+        sock.once('drain', onDrain)
+        sock.once('close', onClose)
+      })
+      if (drained === 'stall') {
+        outcome = 'stalled'
+        break
+      }
+    }
+    if (!outcome) outcome = closed || (await closedWithin(sock, LIMITS.floodCloseMs)) ? 'closed' : 'absorbed'
+  } finally {
+    sock.destroy()
+  }
+  return { outcome, written, ms: Date.now() - started, srcPort }
+}
+
+// ---------------------------------------------------------------- process-level watch
+
+const escaped: string[] = []
+const onUncaught = (e: unknown) => escaped.push(`uncaughtException: ${(e as Error)?.stack ?? String(e)}`)
+const onUnhandled = (e: unknown) => escaped.push(`unhandledRejection: ${(e as Error)?.stack ?? String(e)}`)
+process.on('uncaughtException', onUncaught)
+process.on('unhandledRejection', onUnhandled)
+after(() => {
+  process.off('uncaughtException', onUncaught)
+  process.off('unhandledRejection', onUnhandled)
+})
+
+function assertNothingEscaped(where: string, sinceIndex: number): void {
+  const mine = escaped.slice(sinceIndex)
+  assert.deepEqual(mine, [], `${where}: errors escaped to the process`)
+}
+
+function assertNoServiceErrors(events: DecnetEvent[], where: string): void {
+  const errors = events.filter((e) => e.type === 'service_error').map((e) => e.fields.error ?? '?')
+  assert.deepEqual(errors, [], `${where}: exceptions were thrown past the session (caught by the runtime as service_error)`)
+}
+
+/** Any event with a peer names it completely; connect/disconnect always have one. */
+function assertPeerFields(events: DecnetEvent[], where: string): void {
+  const bad: string[] = []
+  for (const e of events) {
+    const f = e.fields
+    const hasIp = f.src_ip !== undefined
+    const hasPort = f.src_port !== undefined
+    if (hasIp !== hasPort) bad.push(`${e.type}: src_ip=${f.src_ip} src_port=${f.src_port}`)
+    if ((e.type === 'connect' || e.type === 'disconnect' || e.type === 'connection_refused') && !(hasIp && hasPort)) bad.push(`${e.type} without a peer`)
+    if (hasIp && f.src_ip !== HOST) bad.push(`${e.type}: src_ip ${f.src_ip}, expected ${HOST}`)
+    if (hasPort && !/^\d{1,5}$/.test(f.src_port ?? '')) bad.push(`${e.type}: src_port ${f.src_port} is not a port`)
+  }
+  assert.deepEqual(bad, [], `${where}: peer fields`)
+}
+
+function summary(events: DecnetEvent[]): string {
+  const counts = new Map<string, number>()
+  for (const e of events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1)
+  return [...counts].sort().map(([k, v]) => `${k}=${v}`).join(' ')
+}
+
+// ---------------------------------------------------------------- the contract
+
+async function runContract(t: TestContext, slug: string, ports: readonly number[]): Promise<void> {
+  const table = CONTRACTS[slug]
+  const missing = ports.filter((p) => !table?.[p])
+  assert.deepEqual(missing, [], `no liveness probe for '${slug}' port(s) ${missing.join(', ')}: add them to CONTRACTS in test/hostile-input.test.ts`)
+  const contract = (p: number) => table?.[p] as PortContract
+  const escapedBefore = escaped.length
+  const sinks: DecnetEvent[][] = []
+  const seedBase = [...slug].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7)
+
+  const main = await startEmulator(t, slug)
+  sinks.push(main.sink.events)
+
+  await t.test('garbage on fresh connections ends in a close or silence', async () => {
+    for (const port of ports) {
+      const real = main.port(port)
+      const raw = randomPayloads(LIMITS.garbagePayloads, seedBase + port)
+      const framed = randomPayloads(LIMITS.framedPayloads, seedBase + port + 1).map((r) => contract(port).frame(r))
+      const started = Date.now()
+      const results = await pool([...raw, ...framed], LIMITS.garbageConcurrency, (p) => hit(real, p))
+      const closed = results.filter((r) => r.closedByServer).length
+      const answered = results.filter((r) => r.bytesBack > 0).length
+      t.diagnostic(`${slug}/${port}: ${results.length} payloads in ${Date.now() - started} ms: ${closed} closed by the server, ${answered} answered, ${results.length - closed} left open`)
+      assert.equal(results.length, raw.length + framed.length)
+    }
+    assertNoServiceErrors(main.sink.events, `${slug} garbage`)
+    assertNothingEscaped(`${slug} garbage`, escapedBefore)
+  })
+
+  await t.test('a 2 MiB flood on one connection is cut off and memory stays flat', async () => {
+    for (const port of ports) {
+      for (const [kind, head] of [['random', Buffer.alloc(0)], ['framed', contract(port).frame(randomBytes(64, seedBase))]] as const) {
+        const rss0 = process.memoryUsage().rss
+        const r = await flood(main.port(port), head, seedBase + port + (kind === 'random' ? 2 : 3))
+        if (r.outcome === 'absorbed') {
+          // we hung up; did the server actually read it all, or was the rest in kernel buffers?
+          const bye = await main.sink.next('disconnect', (e) => e.fields.src_port === r.srcPort, LIMITS.slackMs).catch(() => undefined)
+          if (bye && Number(bye.fields.bytes_in) < r.written) r.outcome = 'stalled'
+        }
+        const growth = process.memoryUsage().rss - rss0
+        t.diagnostic(`${slug}/${port} ${kind} flood: ${r.outcome} after ${(r.written / MiB).toFixed(2)} MiB written, ${r.ms} ms, rss ${growth >= 0 ? '+' : ''}${(growth / MiB).toFixed(1)} MiB`)
+        assert.notEqual(r.outcome, 'absorbed', `${slug}/${port} ${kind} flood: the server read ${r.written} bytes and kept the connection open ${LIMITS.floodCloseMs} ms later`)
+        assert.ok(growth < LIMITS.maxRssGrowthBytes, `${slug}/${port} ${kind} flood: rss grew ${(growth / MiB).toFixed(1)} MiB`)
+      }
+    }
+    assertNoServiceErrors(main.sink.events, `${slug} flood`)
+    assertNothingEscaped(`${slug} flood`, escapedBefore)
+  })
+
+  await t.test('still answers a well-formed first exchange after the abuse', async () => {
+    for (const port of ports) t.diagnostic(`${slug}/${port} probe: ${await contract(port).probe(main.port(port))}`)
+  })
+
+  const idle = await startEmulator(t, slug, {}, { limits: { idleTimeoutMs: LIMITS.idleTimeoutMs, maxSessionMs: LIMITS.maxSessionMs } })
+  sinks.push(idle.sink.events)
+
+  await t.test(`an idle connection is closed after idleTimeoutMs=${LIMITS.idleTimeoutMs}; a slow drip after maxSessionMs=${LIMITS.maxSessionMs}`, async () => {
+    await Promise.all(ports.map(async (port) => {
+      const real = idle.port(port)
+      const quiet = await openSocket(real)
+      quiet.on('data', () => {})
+      const drip = await openSocket(real)
+      drip.on('data', () => {})
+      // (localPort is gone once a socket is destroyed)
+      const [quietPort, dripPort] = [String(quiet.localPort), String(drip.localPort)]
+      const started = Date.now()
+      const bytes = contract(port).frame(Buffer.alloc(LIMITS.maxGarbageBytes, 0x61))
+      let i = 0
+      const timer = setInterval(() => {
+        if (!drip.destroyed && i < bytes.length) drip.write(bytes.subarray(i, ++i))
+      }, LIMITS.dripEveryMs)
+      try {
+        const [quietClosed, dripClosed] = await Promise.all([
+          closedWithin(quiet, LIMITS.idleTimeoutMs + LIMITS.idleSlackMs).then((c) => [c, Date.now() - started] as const),
+          closedWithin(drip, LIMITS.maxSessionMs + LIMITS.slackMs).then((c) => [c, Date.now() - started] as const),
+        ])
+        const reasonOf = async (localPort: string) =>
+          (await idle.sink.next('disconnect', (e) => e.fields.src_port === localPort, 1000).catch(() => undefined))?.fields.reason ?? 'none'
+        const [quietReason, dripReason] = [await reasonOf(quietPort), await reasonOf(dripPort)]
+        t.diagnostic(`${slug}/${port}: idle closed=${quietClosed[0]} after ${quietClosed[1]} ms (${quietReason}); drip closed=${dripClosed[0]} after ${dripClosed[1]} ms, ${i} bytes (${dripReason})`)
+        assert.ok(quietClosed[0], `${slug}/${port}: idle connection still open ${quietClosed[1]} ms after connect`)
+        assert.ok(dripClosed[0], `${slug}/${port}: slow-drip connection still open ${dripClosed[1]} ms after connect`)
+        assert.notEqual(quietReason, 'none', `${slug}/${port}: no disconnect event for the idle connection`)
+        assert.notEqual(dripReason, 'none', `${slug}/${port}: no disconnect event for the slow-drip connection`)
+      } finally {
+        clearInterval(timer)
+        quiet.destroy()
+        drip.destroy()
+      }
+    }))
+    for (const port of ports) await contract(port).probe(idle.port(port))
+  })
+
+  const capped = await startEmulator(t, slug, {}, { limits: { maxConnectionsPerIp: LIMITS.perIpCap } })
+  sinks.push(capped.sink.events)
+
+  await t.test(`maxConnectionsPerIp=${LIMITS.perIpCap}: the next connection is refused with an event, and a freed slot is reusable`, async () => {
+    for (const port of ports) {
+      const real = capped.port(port)
+      const held: Socket[] = []
+      try {
+        for (let i = 0; i < LIMITS.perIpCap; i++) {
+          const s = await openSocket(real)
+          s.on('data', () => {})
+          held.push(s)
+          await capped.sink.next('connect', (e) => e.fields.src_port === String(s.localPort))
+        }
+        const extra = await openSocket(real)
+        let extraBytes = 0
+        extra.on('data', (d: Buffer) => (extraBytes += d.length))
+        const refused = await capped.sink.next('connection_refused', (e) => e.fields.src_port === String(extra.localPort))
+        assert.equal(refused.fields.reason, 'max_connections_per_ip')
+        assert.equal(refused.fields.src_ip, HOST)
+        assert.ok(await closedWithin(extra, LIMITS.slackMs), `${slug}/${port}: the refused connection was not closed`)
+        assert.equal(extraBytes, 0, `${slug}/${port}: the refused connection got ${extraBytes} bytes`)
+        assert.equal(capped.sink.events.filter((e) => e.type === 'connect' && e.fields.src_port === String(extra.localPort)).length, 0)
+        // free a slot: the probe must get through
+        const first = held.shift() as Socket
+        const freedPort = String(first.localPort)
+        first.destroy()
+        await capped.sink.next('disconnect', (e) => e.fields.src_port === freedPort)
+        t.diagnostic(`${slug}/${port}: refused ${refused.fields.src_port} (${refused.fields.reason}); after a slot freed, probe: ${await contract(port).probe(real)}`)
+      } finally {
+        for (const s of held) s.destroy()
+      }
+      // let the held connections' disconnects land before the next port
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  })
+
+  await t.test('every peer event carries src_ip and src_port; every connect has one disconnect; nothing escaped', async () => {
+    // per instance and src_port (a client port may be reused): as many disconnects as connects
+    const unbalanced = () => {
+      const bad: string[] = []
+      sinks.forEach((events, i) => {
+        const balance = new Map<string, number>()
+        for (const e of events) {
+          const d = e.type === 'connect' ? 1 : e.type === 'disconnect' ? -1 : 0
+          if (d !== 0) balance.set(e.fields.src_port ?? '?', (balance.get(e.fields.src_port ?? '?') ?? 0) + d)
+        }
+        for (const [port, n] of balance) if (n !== 0) bad.push(`instance ${i} src_port ${port}: ${n > 0 ? `${n} connect(s) without disconnect` : `${-n} extra disconnect(s)`}`)
+      })
+      return bad
+    }
+    // the last sockets' disconnects may still be in flight
+    for (let waited = 0; unbalanced().length > 0 && waited < LIMITS.slackMs; waited += 50) await new Promise((r) => setTimeout(r, 50))
+    assert.deepEqual(unbalanced(), [], `${slug}: connect/disconnect pairs`)
+    const all = sinks.flat()
+    t.diagnostic(`${slug} events: ${summary(all)}`)
+    assert.ok(all.some((e) => e.type === 'connect'), 'no connect events at all')
+    assertPeerFields(all, slug)
+    assertNoServiceErrors(all, slug)
+    assertNothingEscaped(slug, escapedBefore)
+  })
+}
+
+// ---------------------------------------------------------------- discovery
+
+await loadServices()
+const emulated: { slug: string; ports: readonly number[] }[] = []
+for (const svc of allServices().values()) {
+  const factory = svc.emulator()
+  if (!factory) continue
+  await factory
+  emulated.push({ slug: svc.name, ports: svc.ports })
+}
+emulated.sort((a, b) => a.slug.localeCompare(b.slug))
+
+test('hostile input: the registry has emulators to check', () => {
+  assert.ok(emulated.length > 0, 'no plugin with an emulator() was found')
+})
+
+for (const { slug, ports } of emulated) {
+  test(`${slug}: hostile-input contract on TCP ${ports.join(', ')}`, { timeout: LIMITS.serviceTimeoutMs }, async (t) => {
+    const started = Date.now()
+    await runContract(t, slug, ports)
+    t.diagnostic(`${slug}: contract run in ${Date.now() - started} ms`)
+  })
+}
