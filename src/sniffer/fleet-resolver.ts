@@ -1,6 +1,7 @@
 // Destination address → decky name from the deployment state file, re-read at
 // most every REFRESH_MS (deckies come and go while the sniffer runs).
 import { readState } from '../engines/state.js'
+import { UserError } from '../errors.js'
 import type { DeckyResolver } from './sniffer.js'
 
 export const REFRESH_MS = 60_000
@@ -47,5 +48,14 @@ export function fleetResolver(extra: ReadonlyMap<string, string> = new Map(), ho
     get size() {
       return map.size + extra.size
     },
+  }
+}
+
+/** The resolver for `--decky IP=NAME` flags plus the deployed fleet; a bad pair is a one-line user error. */
+export function resolverFromFlags(decky: readonly string[] | undefined): FleetResolver {
+  try {
+    return fleetResolver(parseDeckyPairs(decky ?? []))
+  } catch (e) {
+    throw new UserError('FLAG_INVALID', `--decky: ${(e as Error).message}`)
   }
 }

@@ -1,5 +1,6 @@
 // A live sniffer wired to a sink: tcpdump → Sniffer → events. Used by
 // `decnet sniff` (alone) and `decnet deploy --sniff IF` (with the fleet).
+import { UserError } from '../errors.js'
 import type { EventSink } from '../runtime/context.js'
 import { LiveSource } from './capture/sources.js'
 import { Sniffer, type DeckyResolver } from './sniffer.js'
@@ -19,6 +20,11 @@ export interface LiveSniffer {
   /** Resolves when capture ends (stop() or tcpdump exit); rejects with a UserError when tcpdump fails. */
   readonly done: Promise<void>
   stop(): Promise<void>
+}
+
+/** Interface names go to tcpdump's argv: letters, digits and . : @ - _ only. */
+export function checkInterfaceName(flag: string, name: string): void {
+  if (!/^[\w.:@-]{1,64}$/.test(name)) throw new UserError('FLAG_INVALID', `${flag}: not an interface name: "${name}"`)
 }
 
 /** Default BPF: TCP only (the handshakes we read); a user filter is ANDed with it. */

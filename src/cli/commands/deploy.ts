@@ -9,7 +9,7 @@ import { UserError } from '../../errors.js'
 import { decnetHome } from '../../runtime/paths.js'
 import { installSecret } from '../../runtime/install.js'
 import { FanoutSink } from '../../runtime/sinks.js'
-import { fleetFilter, startLiveSniffer, type LiveSniffer } from '../../sniffer/live.js'
+import { checkInterfaceName, fleetFilter, startLiveSniffer, type LiveSniffer } from '../../sniffer/live.js'
 import type { EventSink } from '../../runtime/context.js'
 import { openStore, Ingester } from '../../store/index.js'
 import type { EngineName, EnginePlan } from '../../engines/engine.js'
@@ -131,9 +131,7 @@ export async function deployCommand(flags: DeployFlags, io: Output = stdio): Pro
     throw new UserError('FLAG_INVALID', '--output and --inline-secrets are for --engine docker (the local engine writes no compose file)')
   }
   await loadServices()
-  if (flags.sniff !== undefined && !/^[\w.:@-]{1,64}$/.test(flags.sniff)) {
-    throw new UserError('FLAG_INVALID', `--sniff: not an interface name: "${flags.sniff}"`)
-  }
+  if (flags.sniff !== undefined) checkInterfaceName('--sniff', flags.sniff)
   const home = decnetHome()
   const fleet = await resolveFleet(fleetOptions(flags, 'local', installSecret(home)))
   await registerCustom(fleet)

@@ -2,9 +2,8 @@
 // pcap or pcapng file, offline.
 import type { Command } from 'commander'
 import type { DecnetEvent } from '../../events/event.js'
-import { UserError } from '../../errors.js'
 import { FileSource, Sniffer } from '../../sniffer/index.js'
-import { fleetResolver, parseDeckyPairs } from '../../sniffer/fleet-resolver.js'
+import { resolverFromFlags } from '../../sniffer/fleet-resolver.js'
 import { printTable } from '../table.js'
 
 export interface FingerprintRow {
@@ -53,13 +52,7 @@ export interface FingerprintOptions {
 }
 
 export async function fingerprintFile(path: string, opts: FingerprintOptions = {}): Promise<{ events: DecnetEvent[]; packets: number; truncatedBytes: number }> {
-  let pairs: Map<string, string>
-  try {
-    pairs = parseDeckyPairs(opts.decky ?? [])
-  } catch (e) {
-    throw new UserError('FLAG_INVALID', `--decky: ${(e as Error).message}`)
-  }
-  const resolver = fleetResolver(pairs)
+  const resolver = resolverFromFlags(opts.decky)
   const events: DecnetEvent[] = []
   const sniffer = new Sniffer({ sink: { write: (e) => events.push(e) }, resolveDecky: resolver.resolve })
   const source = new FileSource(path)

@@ -2,11 +2,10 @@
 // into the store, or as JSON lines with --json. Runs alongside the fleet or alone.
 import type { Command } from 'commander'
 import type { DecnetEvent } from '../../events/event.js'
-import { UserError } from '../../errors.js'
 import type { EventSink } from '../../runtime/context.js'
 import { Ingester, openStore } from '../../store/index.js'
-import { captureFilter, startLiveSniffer } from '../../sniffer/live.js'
-import { fleetResolver, parseDeckyPairs } from '../../sniffer/fleet-resolver.js'
+import { captureFilter, checkInterfaceName, startLiveSniffer } from '../../sniffer/live.js'
+import { resolverFromFlags } from '../../sniffer/fleet-resolver.js'
 
 export interface SniffOptions {
   interface: string
@@ -33,14 +32,8 @@ export function register(program: Command): void {
     .option('--decky <ip=name...>', 'name the decky behind an address (added to the deployed fleet)')
     .option('--tcpdump <path>', 'capture tool to run', 'tcpdump')
     .action(async (opts: SniffOptions) => {
-      if (!/^[\w.:@-]{1,64}$/.test(opts.interface)) throw new UserError('FLAG_INVALID', `--interface: not an interface name: "${opts.interface}"`)
-      let pairs: Map<string, string>
-      try {
-        pairs = parseDeckyPairs(opts.decky ?? [])
-      } catch (e) {
-        throw new UserError('FLAG_INVALID', `--decky: ${(e as Error).message}`)
-      }
-      const resolver = fleetResolver(pairs)
+      checkInterfaceName('--interface', opts.interface)
+      const resolver = resolverFromFlags(opts.decky)
       const store = opts.json ? undefined : openStore()
       const ingester = store ? new Ingester(store) : undefined
       const sink: EventSink = {
