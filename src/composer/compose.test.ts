@@ -2,6 +2,7 @@
 // Specification JSON schema, and checked against framework.md §2.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -159,7 +160,9 @@ test('compose: secrets go to 0600 env files, never into the YAML', async (t) => 
   const envFile = join(secretsDir, 'decky-01-ssh.env')
   assert.deepEqual(ssh?.env_file, [envFile])
   assert.deepEqual(Object.keys(ssh ?? {}).slice(0, 6), ['build', 'container_name', 'restart', 'cap_add', 'environment', 'env_file'])
-  assert.deepEqual(ssh?.environment, { NODE_NAME: 'decky-01', SSH_USER: 'ubuntu', LOG_TARGET: '192.168.1.5:5514', HOSTNAME: 'SRV-DECKY-01', DECNET_OS: 'linux', DECNET_DISTRO: 'debian' })
+  assert.deepEqual(ssh?.environment, {
+    NODE_NAME: 'decky-01', SSH_USER: 'ubuntu', DECNET_QUARANTINE_DIR: '/var/lib/systemd/coredump', LOG_TARGET: '192.168.1.5:5514', HOSTNAME: 'SRV-DECKY-01', DECNET_OS: 'linux', DECNET_DISTRO: 'debian',
+  })
   assert.deepEqual([...secretFiles.keys()], [envFile])
 
   writeSecretFiles(secretFiles)
@@ -173,6 +176,57 @@ test('compose: secrets go to 0600 env files, never into the YAML', async (t) => 
   const back = getService('ssh').resolveConfig({ ...configFromEnv(getService('ssh').configSchema, { ...ssh?.environment, ...env }) })
   assert.equal(back.password, 'Tr0ub4dor&3')
   assert.equal(back.user_password, 'pa$word')
+})
+
+const INSTALL_SECRET = Buffer.from('5e'.repeat(32), 'hex')
+/** The decky key, computed here independently of the code under test. */
+const seedOf = (decky: string) => createHmac('sha256', INSTALL_SECRET).update(`decky:${decky}`).digest('hex')
+
+function envFileValues(text: string): Record<string, string> {
+  return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+}
+
+test('compose: emulated services get their decky seed through the env file; custom services never', async () => {
+  await loadServices()
+  const { doc, yaml, secretFiles } = generateCompose(mixed(), { secretsDir: SECRETS, installSecret: INSTALL_SECRET })
+  assertValidCompose(yaml)
+  assert.equal(yaml.includes('DECNET_DECKY_SEED'), false)
+  for (const d of ['decky-01', 'decky-02', 'plc-1']) assert.equal(yaml.includes(seedOf(d)), false, d)
+  const seeds = new Map<string, string | undefined>()
+  for (const [key, svc] of Object.entries(services(doc))) {
+    if (!svc.network_mode) continue
+    assert.equal(svc.environment && 'DECNET_DECKY_SEED' in svc.environment, false, key)
+    const file = secretFiles.get(join(SECRETS, `${key}.env`))
+    assert.deepEqual(svc.env_file, file === undefined ? undefined : [join(SECRETS, `${key}.env`)], key)
+    seeds.set(key, file === undefined ? undefined : envFileValues(file).DECNET_DECKY_SEED)
+  }
+  // one seed per decky, shared by its services (ssh also keeps its passwords there)
+  assert.deepEqual(Object.fromEntries(seeds), {
+    'decky-01-ssh': seedOf('decky-01'),
+    'decky-01-http': seedOf('decky-01'),
+    'decky-02-smb': seedOf('decky-02'),
+    'decky-02-rdp': seedOf('decky-02'),
+    'plc-1-conpot': seedOf('plc-1'),
+    'plc-1-snmp': seedOf('plc-1'),
+    'plc-1-wiki_app': undefined,
+  })
+  assert.notEqual(seedOf('decky-01'), seedOf('decky-02'))
+  assert.match(secretFiles.get(join(SECRETS, 'decky-01-ssh.env')) ?? '', /^SSH_ROOT_PASSWORD=Tr0ub4dor&3$/m)
+  // the seed is not the install secret, and the install secret is nowhere
+  for (const text of [yaml, ...secretFiles.values()]) assert.equal(text.includes(INSTALL_SECRET.toString('hex')), false)
+  // a different install gives different seeds
+  const other = generateCompose(mixed(), { secretsDir: SECRETS, installSecret: Buffer.alloc(32, 1) }).secretFiles.get(join(SECRETS, 'decky-01-http.env')) ?? ''
+  assert.notEqual(envFileValues(other).DECNET_DECKY_SEED, seedOf('decky-01'))
+})
+
+test('compose: with inlineSecrets the seed sits in environment (a 0600 file); without an install secret there is none', async () => {
+  await loadServices()
+  const inline = generateCompose(mixed(), { secretsDir: SECRETS, inlineSecrets: true, installSecret: INSTALL_SECRET })
+  assert.equal(services(inline.doc)['decky-02-rdp']?.environment?.DECNET_DECKY_SEED, seedOf('decky-02'))
+  assert.equal(services(inline.doc)['plc-1-wiki_app']?.environment?.DECNET_DECKY_SEED, undefined)
+  assert.equal(inline.secretFiles.size, 0)
+  const none = generateCompose(mixed(), { secretsDir: SECRETS })
+  assert.equal(none.yaml.includes('DECNET_DECKY_SEED') || [...none.secretFiles.values()].some((v) => v.includes('DECNET_DECKY_SEED')), false)
 })
 
 test('compose: a multi-line TLS key travels through its env file intact', async (t) => {
@@ -236,9 +290,10 @@ test('compose: a fragment that pins BASE_IMAGE or brings labels keeps them; netw
     }
   }
   registerCustomService(new Pinned())
-  const { doc, yaml } = generateCompose(fleet([decky({ name: 'x1', ip: '10.2.0.2', services: ['pinned_probe'] })]), { secretsDir: SECRETS })
+  const { doc, yaml, secretFiles } = generateCompose(fleet([decky({ name: 'x1', ip: '10.2.0.2', services: ['pinned_probe'] })]), { secretsDir: SECRETS, installSecret: INSTALL_SECRET })
   assertValidCompose(yaml)
   const s = services(doc)['x1-pinned_probe']
+  assert.equal(secretFiles.size, 0) // its own image does not run decnet run-service: no seed
   assert.deepEqual(s?.build, { context: '/opt/ctx', args: { BASE_IMAGE: 'vendor/ics:1', EXTRA: 'x' } })
   assert.equal('command' in (s ?? {}), false) // not the generic emulator image
   assert.equal('hostname' in (s ?? {}) || 'networks' in (s ?? {}), false)

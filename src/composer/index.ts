@@ -9,6 +9,8 @@ import { osSysctls } from '../config/os-profiles.js'
 import { BaseService, CustomService, ServiceConfigError, TEMPLATES_DIR, type ComposeService } from '../services/base.js'
 import { getService } from '../services/registry.js'
 import { decnetHome } from '../runtime/paths.js'
+import { SeededRng } from '../runtime/rng.js'
+import { DECKY_SEED_ENV } from '../services/_common.js'
 import { ConfigError, DecnetError, where } from '../errors.js'
 import { secretFilePath, takeSecrets } from './secrets.js'
 
@@ -25,6 +27,14 @@ export interface ComposeOptions {
   secretsDir?: string
   /** Keep secret values in `environment:` (the compose file) instead of env files. */
   inlineSecrets?: boolean
+  /**
+   * The install secret. Every container built from the emulator template then
+   * gets DECNET_DECKY_SEED (hex of SeededRng.deckyKey(secret, decky name)) as
+   * a secret, so its keys, certificates and serials match the local engine's
+   * and stay put across re-creations. Without it containers fall back to a
+   * secret of their own (unstable): engines always pass it.
+   */
+  installSecret?: Buffer
 }
 
 export interface ComposeResult {
@@ -50,8 +60,13 @@ export function generateCompose(fleet: FleetConfig, opts: ComposeOptions = {}): 
       const svc = custom.get(svcName) ?? getService(svcName)
       if (svc.fleetSingleton) continue
       const frag = fragmentOf(svc, svcName, decky, fleet)
-      const environment = { ...(frag.environment ?? {}), HOSTNAME: decky.hostname, DECNET_OS: decky.nmapOs, DECNET_DISTRO: decky.distro }
-      const secrets = opts.inlineSecrets ? undefined : takeSecrets(environment, svc.secretEnvNames(), `${decky.name}/${svcName}`)
+      const environment: Record<string, string> = { ...(frag.environment ?? {}), HOSTNAME: decky.hostname, DECNET_OS: decky.nmapOs, DECNET_DISTRO: decky.distro }
+      const secretNames = [...svc.secretEnvNames()]
+      if (opts.installSecret && runsEmulator(svc, frag)) {
+        environment[DECKY_SEED_ENV] = SeededRng.deckyKey(opts.installSecret, decky.name).toString('hex')
+        secretNames.push(DECKY_SEED_ENV)
+      }
+      const secrets = opts.inlineSecrets ? undefined : takeSecrets(environment, secretNames, `${decky.name}/${svcName}`)
       let envFile: string | undefined
       if (secrets !== undefined) {
         envFile = secretFilePath(secretsDir, decky.name, svcName)
@@ -68,6 +83,11 @@ export function generateCompose(fleet: FleetConfig, opts: ComposeOptions = {}): 
     'x-decnet': { network: networkSpec(fleet) },
   }) as Record<string, unknown>
   return { doc, yaml: stringify(doc, { lineWidth: 0 }), secretFiles }
+}
+
+/** A container of the generic image, i.e. `decnet run-service` (never a user's image). */
+function runsEmulator(svc: BaseService, frag: ComposeService): boolean {
+  return !(svc instanceof CustomService) && frag.build?.context === EMULATOR_TEMPLATE
 }
 
 /** The netns owner: holds the IP, hostname and OS sysctls; runs nothing. */

@@ -16,9 +16,17 @@ export class SeededRng {
     this.#key = key
   }
 
+  /**
+   * The per-decky key HMAC-SHA256(installSecret, 'decky:<name>'). Service
+   * containers get this (DECNET_DECKY_SEED), never the install secret itself.
+   */
+  static deckyKey(installSecret: Buffer, deckyName: string): Buffer {
+    return createHmac('sha256', installSecret).update(`decky:${deckyName}`).digest()
+  }
+
   /** Seed from the install secret and a decky name. */
   static forDecky(installSecret: Buffer, deckyName: string): SeededRng {
-    return new SeededRng(createHmac('sha256', installSecret).update(`decky:${deckyName}`).digest())
+    return new SeededRng(SeededRng.deckyKey(installSecret, deckyName))
   }
 
   /** An independent stream for one purpose, e.g. rng.fork('ssh/hostkey'). */

@@ -20,7 +20,19 @@ export interface ServiceRuntimeOptions {
   /** decnet data dir (state/, keys). */
   home: string
   artifactsRoot: string
-  installSecret: Buffer
+  /**
+   * This service's quarantine folder, instead of `<artifactsRoot>/<decky>/<service>`
+   * (a container's bind mount, DECNET_QUARANTINE_DIR). The default quota
+   * then counts this folder: it is all of the decky the container can see.
+   */
+  artifactsDir?: string
+  /** Seeds ctx.rng/deckyRng through SeededRng.deckyKey(installSecret, decky name). */
+  installSecret?: Buffer
+  /**
+   * That per-decky key itself (32 bytes; a container's DECNET_DECKY_SEED).
+   * Takes precedence over installSecret; the values are identical.
+   */
+  deckySeed?: Buffer
   limits?: Partial<ServiceLimits>
   artifactCaps?: ArtifactCaps
   /** Shared by all services of one decky so the per-decky cap holds. */
@@ -29,13 +41,28 @@ export interface ServiceRuntimeOptions {
   log?: { debug(msg: string): void; warn(msg: string): void }
 }
 
+/** Length of a decky key / DECNET_DECKY_SEED (HMAC-SHA256). */
+export const DECKY_SEED_BYTES = 32
+
 export function deckyQuota(artifactsRoot: string, decky: string, caps: ArtifactCaps = DEFAULT_ARTIFACT_CAPS): DeckyQuota {
   return new DeckyQuota(join(artifactsRoot, decky), caps.maxDeckyBytes)
 }
 
+/** The decky key from a seed or an install secret (see ServiceRuntimeOptions). */
+export function deckyKeyOf(o: Pick<ServiceRuntimeOptions, 'installSecret' | 'deckySeed' | 'decky'>): Buffer {
+  if (o.deckySeed) {
+    if (o.deckySeed.length !== DECKY_SEED_BYTES) throw new RangeError(`decky seed: expected ${DECKY_SEED_BYTES} bytes, got ${o.deckySeed.length}`)
+    return o.deckySeed
+  }
+  if (o.installSecret) return SeededRng.deckyKey(o.installSecret, o.decky.name)
+  throw new RangeError('makeServiceContext: installSecret or deckySeed is required')
+}
+
 export function makeServiceContext(o: ServiceRuntimeOptions): HoneypotContext {
   const caps = o.artifactCaps ?? DEFAULT_ARTIFACT_CAPS
-  const quota = o.quota ?? deckyQuota(o.artifactsRoot, o.decky.name, caps)
+  const quota = o.quota ?? (o.artifactsDir ? new DeckyQuota(o.artifactsDir, caps.maxDeckyBytes) : deckyQuota(o.artifactsRoot, o.decky.name, caps))
+  const key = deckyKeyOf(o)
+  const artifactsDir = o.artifactsDir ?? join(o.artifactsRoot, o.decky.name, o.plugin.name)
   return createContext({
     decky: o.decky,
     service: o.plugin.name,
@@ -44,11 +71,11 @@ export function makeServiceContext(o: ServiceRuntimeOptions): HoneypotContext {
     portMap: o.portMap,
     portOffset: o.portOffset,
     sink: o.sink,
-    rng: SeededRng.forDecky(o.installSecret, o.decky.name).fork(`service:${o.plugin.name}`),
-    deckyRng: SeededRng.forDecky(o.installSecret, o.decky.name).fork('decky'),
+    rng: new SeededRng(key).fork(`service:${o.plugin.name}`),
+    deckyRng: new SeededRng(key).fork('decky'),
     limits: { ...DEFAULT_LIMITS, ...o.limits },
     stateDir: serviceStateDir(o.home, o.decky.name, o.plugin.name),
-    artifacts: (events) => new FileArtifactStore(join(o.artifactsRoot, o.decky.name, o.plugin.name), quota, events, caps),
+    artifacts: (events) => new FileArtifactStore(artifactsDir, quota, events, caps),
     ...(o.log ? { log: o.log } : {}),
   })
 }

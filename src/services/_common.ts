@@ -8,6 +8,20 @@ export function quarantineVolume(deckyName: string, dir: string, target: string)
   return `${artifactsRoot()}/${deckyName}/${dir}:${target}:rw`
 }
 
+/**
+ * Hex of the decky key (SeededRng.deckyKey) the composer gives every emulated
+ * service container through its secret env file; never the install secret.
+ */
+export const DECKY_SEED_ENV = 'DECNET_DECKY_SEED'
+
+/** Tells run-service to store the service's artifacts in the mount's in-container path. */
+export const QUARANTINE_DIR_ENV = 'DECNET_QUARANTINE_DIR'
+
+/** Environment that goes with quarantineVolume(…, target). */
+export function quarantineEnv(target: string): Record<string, string> {
+  return { [QUARANTINE_DIR_ENV]: target }
+}
+
 /** A host path from persona config: `~` expanded, made absolute against the CWD. */
 export function hostPath(p: string): string {
   if (p === '~') return homedir()

@@ -3,7 +3,7 @@
 // transcripts under <ARTIFACTS_ROOT>/<decky>/<slug>.
 import { BaseService, password, text, type ConfigField } from './base.js'
 import type { ServiceConfig } from '../config/model.js'
-import { quarantineVolume } from './_common.js'
+import { quarantineEnv, quarantineVolume } from './_common.js'
 
 /** In-container path of the quarantine mount (looks like the systemd-coredump spool). */
 export const LOGIN_QUARANTINE = '/var/lib/systemd/coredump'
@@ -19,6 +19,10 @@ export function loginSchema(prefix: string): ConfigField[] {
 }
 
 export abstract class LoginService extends BaseService {
+  protected override environment(cfg: ServiceConfig): Record<string, string> {
+    return { ...super.environment(cfg), ...quarantineEnv(LOGIN_QUARANTINE) }
+  }
+
   protected override capAdd(): string[] {
     return ['NET_BIND_SERVICE']
   }

@@ -215,6 +215,7 @@ test('ssh and telnet: persona env, quarantine mount, LOG_TARGET like every servi
     SSH_USER: 'ubuntu',
     SSH_USER_PASSWORD: 'admin',
     SSH_HOSTNAME: 'web-01',
+    DECNET_QUARANTINE_DIR: '/var/lib/systemd/coredump',
     LOG_TARGET: LOG,
   })
   assert.deepEqual(ssh?.volumes, [`/srv/quarantine/${DECKY}/ssh:/var/lib/systemd/coredump:rw`])
@@ -224,6 +225,7 @@ test('ssh and telnet: persona env, quarantine mount, LOG_TARGET like every servi
     TELNET_ROOT_PASSWORD: 'admin',
     TELNET_USER: 'pi',
     TELNET_USER_PASSWORD: 'admin',
+    DECNET_QUARANTINE_DIR: '/var/lib/systemd/coredump',
     LOG_TARGET: LOG,
   })
   assert.deepEqual(telnet?.secretEnvNames(), ['TELNET_ROOT_PASSWORD', 'TELNET_USER_PASSWORD'])
@@ -280,6 +282,7 @@ test('smtp_relay: own container name, shared quarantine, relay env, upstream key
     SMTP_BANNER: 'mx ESMTP',
     SMTP_MTA: 'postfix',
     SMTP_QUARANTINE_DIR: '/var/spool/mqueue',
+    DECNET_QUARANTINE_DIR: '/var/spool/mqueue',
     SMTP_SERVICE_NAME: 'smtp_relay',
     SMTP_OPEN_RELAY: '1',
   })

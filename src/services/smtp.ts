@@ -1,6 +1,6 @@
 import { BaseService, oneOf, text, type ConfigField } from './base.js'
 import type { ServiceConfig } from '../config/model.js'
-import { quarantineVolume } from './_common.js'
+import { quarantineEnv, quarantineVolume } from './_common.js'
 
 export const MTAS = ['postfix', 'exim', 'sendmail'] as const
 /** In-container quarantine (looks like sendmail's queue); smtp and smtp_relay share the host dir. */
@@ -17,7 +17,7 @@ export class SmtpService extends BaseService {
   override readonly configSchema: readonly ConfigField[] = smtpSchema
 
   protected override environment(cfg: ServiceConfig): Record<string, string> {
-    return { ...super.environment(cfg), SMTP_QUARANTINE_DIR: SMTP_QUARANTINE }
+    return { ...super.environment(cfg), SMTP_QUARANTINE_DIR: SMTP_QUARANTINE, ...quarantineEnv(SMTP_QUARANTINE) }
   }
 
   protected override capAdd(): string[] {

@@ -1,5 +1,6 @@
 // The real docker-compose (Debian's v1, `.ci/install-debian.sh`) reads our
 // generated files: `config` parses, validates, interpolates and merges env files.
+import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -40,7 +41,8 @@ test('docker-compose config accepts every plugin on one fleet and merges the sec
     decky('decky-01', '172.30.99.10', slugs.slice(0, 15)),
     decky('decky-02', '172.30.99.11', [...slugs.slice(15), 'wiki_app'], { nmapOs: 'windows', serviceConfig: { ssh: { password: 'pa$word #1', user_password: 'Spring2025!' } } }),
   ])
-  const { yaml, secretFiles } = generateCompose(f, { secretsDir: join(dir, 'secrets') })
+  const installSecret = Buffer.alloc(32, 0x42)
+  const { yaml, secretFiles } = generateCompose(f, { secretsDir: join(dir, 'secrets'), installSecret })
   writeSecretFiles(secretFiles)
   const { stdout, stderr } = await composeConfig(dir, yaml)
   assert.doesNotMatch(stderr, /variable is not set/)
@@ -50,6 +52,10 @@ test('docker-compose config accepts every plugin on one fleet and merges the sec
   assert.match(stdout, new RegExp(`SSH_ROOT_PASSWORD: b64:${Buffer.from('pa$word #1').toString('base64')}`))
   assert.match(stdout, /decky-02-wiki_app:/)
   assert.doesNotMatch(stdout, /sniffer/)
+  // the decky seed reaches every emulated container through its env file
+  const seed = createHmac('sha256', installSecret).update('decky:decky-02').digest('hex')
+  assert.equal(yaml.includes(seed), false)
+  assert.equal(stdout.split(`DECNET_DECKY_SEED: ${seed}`).length - 1, slugs.slice(15).filter((s) => s !== 'sniffer').length)
 })
 
 test('docker-compose config keeps a literal $ of an inline secret', async (t) => {

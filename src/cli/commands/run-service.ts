@@ -2,16 +2,20 @@
 // entrypoint of service containers: NODE_NAME (decky), SERVICE (slug, or the
 // argument), HOSTNAME (persona hostname), LOG_TARGET (syslog collector; else
 // RFC 5424 lines on stdout) and the persona variables the plugin's
-// composeFragment set.
+// composeFragment set. DECNET_DECKY_SEED (hex, from the composer's secret env
+// file) is the decky key, so every container of a decky shows the values the
+// local engine would; DECNET_QUARANTINE_DIR is the bind-mounted quarantine
+// folder artifacts go to.
 import type { Command } from 'commander'
 import { hostname as osHostname, networkInterfaces } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { UserError } from '../../errors.js'
 import { getService, loadServices } from '../../services/registry.js'
 import { configFromEnv } from '../../services/_env.js'
+import { DECKY_SEED_ENV, QUARANTINE_DIR_ENV } from '../../services/_common.js'
 import { decnetHome } from '../../runtime/paths.js'
 import { installSecret } from '../../runtime/install.js'
-import { makeServiceContext } from '../../runtime/service-runtime.js'
+import { DECKY_SEED_BYTES, makeServiceContext } from '../../runtime/service-runtime.js'
 import { ServiceSupervisor } from '../../runtime/supervisor.js'
 import type { DeckyIdentity, EventSink } from '../../runtime/context.js'
 import { formatEvent } from '../../syslog/index.js'
@@ -32,6 +36,16 @@ function firstIpv4(): string | undefined {
   return undefined
 }
 
+const SEED_HEX = new RegExp(`^[0-9a-fA-F]{${DECKY_SEED_BYTES * 2}}$`)
+
+/** DECNET_DECKY_SEED → the decky key; undefined when unset (then the local install secret seeds). */
+export function deckySeedFromEnv(env: NodeJS.ProcessEnv): Buffer | undefined {
+  const hex = env[DECKY_SEED_ENV]?.trim()
+  if (!hex) return undefined
+  if (!SEED_HEX.test(hex)) throw new UserError('FLAG_INVALID', `${DECKY_SEED_ENV}: expected ${DECKY_SEED_BYTES * 2} hex digits`)
+  return Buffer.from(hex, 'hex')
+}
+
 const stdoutSink: EventSink = { write: (e) => void process.stdout.write(formatEvent(e) + '\n') }
 
 export async function runService(slugArg: string | undefined, flags: RunServiceFlags, env: NodeJS.ProcessEnv = process.env): Promise<{ stop(): Promise<void>; supervisor: ServiceSupervisor }> {
@@ -49,6 +63,10 @@ export async function runService(slugArg: string | undefined, flags: RunServiceF
     osFamily: env.DECNET_OS || 'linux',
     distro: env.DECNET_DISTRO || 'unknown',
   }
+  const deckySeed = deckySeedFromEnv(env)
+  // nothing this process spawns needs the key
+  if (env === process.env) delete process.env[DECKY_SEED_ENV]
+  const quarantine = env[QUARANTINE_DIR_ENV]?.trim()
   const sink: ClosableSink = env.LOG_TARGET ? await logTargetSink(env.LOG_TARGET) : stdoutSink
   const home = env.DECNET_HOME || decnetHome()
   let raw: Record<string, unknown>
@@ -60,7 +78,8 @@ export async function runService(slugArg: string | undefined, flags: RunServiceF
   const ctx = makeServiceContext({
     decky, plugin, rawConfig: raw, bindAddress: bind, portOffset: parsePortOffset(flags.portOffset), sink, home,
     artifactsRoot: env.DECNET_ARTIFACTS_ROOT || join(home, 'artifacts'),
-    installSecret: installSecret(home),
+    ...(quarantine ? { artifactsDir: resolve(quarantine) } : {}),
+    ...(deckySeed ? { deckySeed } : { installSecret: installSecret(home) }),
   })
   const supervisor = new ServiceSupervisor(ctx, factory)
   const guard = installCrashGuard((s) => s === supervisor, (m) => process.stderr.write(`decnet: ${m}\n`))

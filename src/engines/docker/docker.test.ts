@@ -3,6 +3,7 @@
 // A real docker daemon is not exercised here.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,6 +51,14 @@ test('docker engine: network, compose up, state; teardown of one decky then all'
   ])
   const state = readState(home)
   assert.deepEqual([state?.engine, state?.compose_path, state?.deckies.map((d) => d.name)], ['docker', file, ['decky-01', 'decky-02']])
+  // each http container gets its decky's seed from home's install secret, in its env file only
+  const secret = Buffer.from(readFileSync(join(home, 'install-secret'), 'utf8').trim(), 'hex')
+  assert.deepEqual(written.secretFiles, [join(dir, 'secrets', 'decky-01-http.env'), join(dir, 'secrets', 'decky-02-http.env')])
+  for (const name of ['decky-01', 'decky-02']) {
+    const seed = createHmac('sha256', secret).update(`decky:${name}`).digest('hex')
+    assert.match(readFileSync(join(dir, 'secrets', `${name}-http.env`), 'utf8'), new RegExp(`^DECNET_DECKY_SEED=${seed}$`, 'm'))
+    assert.equal(readFileSync(file, 'utf8').includes(seed), false)
+  }
 
   await engine.teardown(['decky-01'])
   assert.deepEqual(calls().slice(3), [

@@ -12,6 +12,7 @@ import { generateCompose, writeSecretFiles, LAN_NETWORK } from '../../composer/i
 import { getService, loadServices } from '../../services/registry.js'
 import { CustomService } from '../../services/base.js'
 import { decnetHome } from '../../runtime/paths.js'
+import { installSecret } from '../../runtime/install.js'
 import { UserError } from '../../errors.js'
 import type { Engine, EnginePlan, EngineStatus, PlannedDecky, PlannedPort } from '../engine.js'
 import { readState, removeState, withoutDeckies, writeState } from '../state.js'
@@ -27,6 +28,8 @@ export interface DockerEngineOptions {
   inlineSecrets?: boolean
   /** Where secret env files go; default <home>/secrets. */
   secretsDir?: string
+  /** Seeds the deckies (DECNET_DECKY_SEED); default the install secret of home. */
+  installSecret?: Buffer
 }
 
 export interface WrittenCompose {
@@ -71,6 +74,7 @@ export class DockerEngine implements Engine {
     const out = generateCompose(fleet, {
       ...(this.o.secretsDir ? { secretsDir: this.o.secretsDir } : {}),
       ...(this.o.inlineSecrets ? { inlineSecrets: true } : {}),
+      installSecret: this.o.installSecret ?? installSecret(this.home),
     })
     mkdirSync(dirname(this.composePath), { recursive: true })
     writeFileSync(this.composePath, out.yaml, { mode: this.o.inlineSecrets ? 0o600 : 0o644 })
