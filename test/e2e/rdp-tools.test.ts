@@ -43,3 +43,22 @@ test('nmap -sV --script rdp-ntlm-info: Microsoft Terminal Services with the pers
   assert.match(r.out, /Product_Version: 10\.0\.\d{5}/)
   assert.doesNotMatch(r.out, /WORKGROUP/)
 })
+
+test('nmap -sV --script ssl-cert: Windows RDP certificate (CN = DNS computer name, 6 months) over direct TLS', { skip: missing('/usr/bin/nmap') }, async (t) => {
+  const h = await startEmulator(t, 'rdp', { nla: true, domain: 'corp.local' }, DECKY)
+  const port = String(h.port(3389))
+  // nmap treats ms-wbt-server as an SSL service (shortport.ssl) and sends a ClientHello straight away, as Windows accepts
+  const r = await run('nmap', ['-sV', '-Pn', '-v', '-p', port, '--script', 'ssl-cert', '127.0.0.1'], 180_000)
+  assert.match(r.out, /ms-wbt-server/)
+  assert.match(r.out, /ssl-cert: Subject: commonName=ts-gw-01\.corp\.local\s*$/m)
+  assert.match(r.out, /Issuer: commonName=ts-gw-01\.corp\.local\s*$/m)
+  assert.match(r.out, /Public Key bits: 2048/)
+  assert.match(r.out, /Signature Algorithm: sha256WithRSAEncryption/)
+  const from = /Not valid before: (\S+)/.exec(r.out)?.[1]
+  const to = /Not valid after: +(\S+)/.exec(r.out)?.[1]
+  assert.ok(from && to, r.out)
+  const days = (Date.parse(`${to}Z`) - Date.parse(`${from}Z`)) / 86_400_000
+  assert.ok(days >= 181 && days <= 184, `6-month validity, got ${days} days`)
+  const ev = await h.sink.next('negotiation', (e) => e.fields.direct_tls === 'true')
+  assert.equal(ev.fields.src_ip, '127.0.0.1')
+})

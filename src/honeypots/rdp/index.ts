@@ -16,6 +16,29 @@ import {
 } from './x224.js'
 
 const STATUS_LOGON_FAILURE = 0xc000006d | 0
+/** First byte of a TLS handshake record: Windows also accepts TLS without the X.224 exchange (nmap ssl-cert, Shodan do that). */
+const TLS_HANDSHAKE = 0x16
+const CLIENT_HELLO_VERSION_END = 11
+const TLS1_0 = 0x0301
+/**
+ * Windows Server 2019 SChannel default suite order, restricted to what an RSA
+ * key and Node's OpenSSL can offer: ECDSA and PSK suites dropped (RSA key),
+ * TLS_RSA_WITH_3DES_EDE_CBC_SHA and the RSA_WITH_NULL_* tail are not in
+ * Node's OpenSSL build. TLS 1.3 is off, as on 2019 (2022 offers it).
+ */
+const SCHANNEL_2019_CIPHERS = [
+  'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES128-GCM-SHA256',
+  'DHE-RSA-AES256-GCM-SHA384', 'DHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-SHA384', 'ECDHE-RSA-AES128-SHA256',
+  'ECDHE-RSA-AES256-SHA', 'ECDHE-RSA-AES128-SHA',
+  'AES256-GCM-SHA384', 'AES128-GCM-SHA256', 'AES256-SHA256', 'AES128-SHA256', 'AES256-SHA', 'AES128-SHA',
+  // TLS 1.0/1.1 sign the key exchange with MD5+SHA1, which OpenSSL 3 refuses above level 0; Server 2019 still speaks both
+  '@SECLEVEL=0',
+].join(':')
+/** SChannel's curve order on Server 2019: X25519, P-256, P-384. */
+const SCHANNEL_2019_CURVES = 'X25519:P-256:P-384'
+/** How often the certificate is rebuilt to follow its seeded renewal cycle. */
+const CERT_RECHECK_MS = 6 * 3_600_000
 /** TSRequests per connection before we hang up. */
 const MAX_CREDSSP_ROUNDS = 4
 
@@ -38,6 +61,18 @@ function handleConnection(env: Env, socket: Socket, s: Session): void {
   let buf: Buffer = Buffer.alloc(0)
   const onData = (d: Buffer) => {
     buf = Buffer.concat([buf, d])
+    if (buf[0] === TLS_HANDSHAKE) {
+      // TLS straight away: what Windows does when the first byte is a handshake record
+      if (buf.length < CLIENT_HELLO_VERSION_END) return
+      // record header (5) + handshake header (4) + client_version: SSL 3.0 hellos (nmap's SSLSessionReq probe) are dropped
+      if (buf.readUInt16BE(CLIENT_HELLO_VERSION_END - 2) < TLS1_0) return fail(s, socket, 'SSLv3 ClientHello')
+      socket.off('data', onData)
+      s.emit('negotiation', { result: 'success', selected: 'ssl', direct_tls: true })
+      socket.pause()
+      socket.unshift(buf)
+      startTls(env, socket, s, PROTOCOL.SSL)
+      return
+    }
     const { packets, error } = splitTpkt(buf, MAX_TPKT)
     if (error) return fail(s, socket, error)
     const pkt = packets[0]
@@ -68,7 +103,10 @@ function handleConnection(env: Env, socket: Socket, s: Session): void {
 
 function startTls(env: Env, socket: Socket, s: Session, selected: number): void {
   if (socket.destroyed) return
-  const tls = new TLSSocket(socket, { isServer: true, key: env.key, cert: env.cert, maxVersion: 'TLSv1.2', minVersion: 'TLSv1' })
+  const tls = new TLSSocket(socket, {
+    isServer: true, key: env.key, cert: env.cert, maxVersion: 'TLSv1.2', minVersion: 'TLSv1',
+    ciphers: SCHANNEL_2019_CIPHERS, honorCipherOrder: true, ecdhCurve: SCHANNEL_2019_CURVES, dhparam: 'auto',
+  })
   let secure = false
   tls.on('error', (e: Error) => {
     if (!secure) s.emit('tls_handshake_failed', { error: e.message }, { severity: Severity.WARNING })
@@ -166,13 +204,20 @@ export const create: EmulatorFactory = (ctx) => {
   let server: Server | undefined
   const sockets = new Set<Socket>()
   let env: Env | undefined
+  let renew: NodeJS.Timeout | undefined
   return {
     async start() {
       const identity = windowsIdentity(ctx)
-      // Windows' self-signed RDP certificate: CN = the computer's DNS name
-      const { key, cert } = await deckyCertificate(ctx, { cn: identity.dnsComputer, keyFile: 'rdp-key.pem' })
+      // Windows' self-signed RDP certificate: CN = the computer's DNS name, 6 months, serverAuth
+      const certOpts = { cn: identity.dnsComputer, keyFile: 'rdp-key.pem', profile: 'windows-rdp' } as const
+      const { key, cert } = await deckyCertificate(ctx, certOpts)
       env = { ctx, identity, key, cert, nla: ctx.config.nla === true }
       const e = env
+      // Windows renews its certificate before it expires; a long-running decky follows the same cycle
+      renew = setInterval(() => {
+        deckyCertificate(ctx, certOpts).then((c) => Object.assign(e, c), () => undefined)
+      }, CERT_RECHECK_MS)
+      renew.unref()
       server = createServer((socket) => {
         const s = ctx.accept(socket)
         if (!s) return
@@ -191,6 +236,7 @@ export const create: EmulatorFactory = (ctx) => {
       })
     },
     async stop() {
+      clearInterval(renew)
       for (const sock of sockets) sock.destroy()
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
     },

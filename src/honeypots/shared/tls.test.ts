@@ -27,3 +27,21 @@ test('tls: deckyCertificate is self-signed CN=<hostname>, key kept in the state 
   assert.equal(y.subjectAltName, 'DNS:owa.corp.example, IP Address:10.0.0.5')
   assert.notEqual(y.serialNumber, x.serialNumber)
 })
+
+test('tls: rdpValidity — 6 calendar months from the last renewal in a seeded 180-day cycle, stable inside the cycle', async () => {
+  const { rdpValidity } = await import('./tls.js')
+  const { SeededRng } = await import('../../runtime/rng.js')
+  const rng = () => new SeededRng(Buffer.from('decky-a')).fork('v')
+  const now = new Date(Date.UTC(2026, 10, 28, 3, 0, 0))
+  const a = rdpValidity(rng(), now)
+  assert.ok(a.notBefore.getTime() <= now.getTime() - 86_400_000 && a.notBefore.getTime() > now.getTime() - 181 * 86_400_000)
+  const days = (a.notAfter.getTime() - a.notBefore.getTime()) / 86_400_000
+  assert.ok(days >= 181 && days <= 184, String(days))
+  assert.equal(a.notAfter.getUTCHours(), a.notBefore.getUTCHours())
+  // an hour later: same certificate dates; 180 days later: renewed exactly one cycle on
+  assert.deepEqual(rdpValidity(rng(), new Date(now.getTime() + 3_600_000)), a)
+  const later = rdpValidity(rng(), new Date(now.getTime() + 180 * 86_400_000))
+  assert.equal(later.notBefore.getTime() - a.notBefore.getTime(), 180 * 86_400_000)
+  const other = rdpValidity(new SeededRng(Buffer.from('decky-b')).fork('v'), now)
+  assert.notEqual(other.notBefore.getTime(), a.notBefore.getTime())
+})
