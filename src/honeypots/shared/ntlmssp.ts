@@ -68,11 +68,8 @@ export interface WindowsVersion {
   build: number
 }
 
-export interface ChallengeOptions {
-  /** 8 bytes, fresh per connection (see newServerChallenge). */
-  serverChallenge: Buffer
-  /** Flags of the client's NEGOTIATE; absent → Windows' answer to a typical client. */
-  clientFlags?: number
+/** The names and build a Windows host puts in its CHALLENGE (and SMB/RDP replies). */
+export interface TargetNames {
   /** NetBIOS computer name (upper case, ≤ 15 chars). */
   nbComputer: string
   /** NetBIOS domain; for a workgroup server Windows repeats the computer name here. */
@@ -86,6 +83,13 @@ export interface ChallengeOptions {
   /** True: TARGET_TYPE_DOMAIN and TargetName = NetBIOS domain. */
   domainJoined: boolean
   version: WindowsVersion
+}
+
+export interface ChallengeOptions extends TargetNames {
+  /** 8 bytes, fresh per connection (see newServerChallenge). */
+  serverChallenge: Buffer
+  /** Flags of the client's NEGOTIATE; absent → Windows' answer to a typical client. */
+  clientFlags?: number
   /** FILETIME for MsvAvTimestamp; default now. */
   timestamp?: bigint
 }

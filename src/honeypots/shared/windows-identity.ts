@@ -2,18 +2,9 @@
 // RDP certificates): NetBIOS and DNS names from the persona hostname and an
 // optional AD domain, and a Windows build matching the decky's OS family.
 import type { HoneypotContext } from '../../runtime/context.js'
-import type { WindowsVersion } from './ntlmssp.js'
+import type { TargetNames, WindowsVersion } from './ntlmssp.js'
 
-export interface WindowsIdentity {
-  /** NetBIOS computer name: first DNS label, upper case, ≤ 15 chars. */
-  nbComputer: string
-  /** NetBIOS domain (= computer name for a workgroup server, as Windows reports it). */
-  nbDomain: string
-  dnsComputer: string
-  dnsDomain: string
-  dnsTree?: string
-  domainJoined: boolean
-  version: WindowsVersion
+export interface WindowsIdentity extends TargetNames {
   /** e.g. "Windows Server 2019 Standard 17763" */
   productName: string
 }
