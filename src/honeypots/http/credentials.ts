@@ -3,6 +3,7 @@
 // forms, Jenkins/Tomcat field names and WordPress XML-RPC logins.
 import { encodeSecret } from '../../events/event.js'
 import { headerValue, type Header } from './parser.js'
+import { multipartParts } from './multipart.js'
 
 export interface Credential {
   principal?: string
@@ -111,33 +112,13 @@ export function parseUrlEncoded(body: string): Map<string, string> {
   return out
 }
 
-/** multipart/form-data (RFC 7578): text parts only, names lower-cased, first wins. */
+/** multipart/form-data (RFC 7578): complete text parts only, names lower-cased, first wins. */
 export function parseMultipart(body: Buffer, contentType: string): Map<string, string> {
   const out = new Map<string, string>()
-  const b = parseAuthParams(contentType.slice(contentType.indexOf(';') + 1)).get('boundary')
-  if (b === undefined || b === '' || b.length > 200) return out
-  const delim = Buffer.from(`--${b}`, 'latin1')
-  let pos = body.indexOf(delim)
-  let parts = 0
-  while (pos >= 0 && parts++ < 200) {
-    const start = pos + delim.length
-    const next = body.indexOf(delim, start)
-    if (next < 0) break
-    const part = body.subarray(start, next)
-    const headEnd = part.indexOf('\r\n\r\n')
-    if (headEnd >= 0) {
-      const head = part.subarray(0, headEnd).toString('latin1')
-      const disp = /content-disposition:[^\r\n]*/i.exec(head)?.[0] ?? ''
-      const name = /\bname="([^"]*)"/i.exec(disp)?.[1]
-      const isFile = /\bfilename=/i.test(disp)
-      if (name !== undefined && !isFile) {
-        let value = part.subarray(headEnd + 4)
-        if (value.length >= 2 && value[value.length - 2] === 0x0d && value[value.length - 1] === 0x0a) value = value.subarray(0, value.length - 2)
-        const key = name.toLowerCase()
-        if (!out.has(key)) out.set(key, value.toString('utf8'))
-      }
-    }
-    pos = next
+  for (const p of multipartParts(body, contentType)) {
+    if (!p.complete || p.name === undefined || p.filename !== undefined) continue
+    const key = p.name.toLowerCase()
+    if (!out.has(key)) out.set(key, p.data.toString('utf8'))
   }
   return out
 }

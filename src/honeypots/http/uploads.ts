@@ -1,10 +1,10 @@
 // Files an attacker sends (PUT bodies, multipart file parts: web shells,
 // droppers) go to the artifact quarantine; the store emits `artifact`.
 import type { HoneypotContext, Session } from '../../runtime/context.js'
-import { parseAuthParams } from './credentials.js'
+import { multipartParts } from './multipart.js'
 import { headerValue, type HttpRequest } from './parser.js'
 
-/** Most file parts read from one multipart body. */
+/** Most file parts stored from one multipart body. */
 const MAX_PARTS = 16
 
 export interface Upload {
@@ -13,34 +13,12 @@ export interface Upload {
   field?: string
 }
 
-/** File parts (those with a filename) of a multipart/form-data body. */
+/** File parts (those with a filename) of a multipart/form-data body; a truncated last part keeps what arrived. */
 export function multipartFiles(body: Buffer, contentType: string): Upload[] {
-  const b = parseAuthParams(contentType.slice(contentType.indexOf(';') + 1)).get('boundary')
-  if (b === undefined || b === '' || b.length > 200) return []
-  const delim = Buffer.from(`--${b}`, 'latin1')
-  const out: Upload[] = []
-  let pos = body.indexOf(delim)
-  while (pos >= 0 && out.length < MAX_PARTS) {
-    const start = pos + delim.length
-    let next = body.indexOf(delim, start)
-    const last = next < 0
-    if (last) next = body.length // truncated body: keep what arrived
-    const part = body.subarray(start, next)
-    const headEnd = part.indexOf('\r\n\r\n')
-    if (headEnd >= 0) {
-      const head = part.subarray(0, headEnd).toString('utf8')
-      const disp = /content-disposition:[^\r\n]*/i.exec(head)?.[0] ?? ''
-      const filename = /\bfilename="([^"]*)"/i.exec(disp)?.[1]
-      if (filename !== undefined) {
-        let data = part.subarray(headEnd + 4)
-        if (!last && data.length >= 2 && data[data.length - 2] === 0x0d && data[data.length - 1] === 0x0a) data = data.subarray(0, data.length - 2)
-        out.push({ name: filename || 'upload', data: Buffer.from(data), field: /\bname="([^"]*)"/i.exec(disp)?.[1] })
-      }
-    }
-    if (last) break
-    pos = next
-  }
-  return out
+  return multipartParts(body, contentType)
+    .filter((p) => p.filename !== undefined)
+    .slice(0, MAX_PARTS)
+    .map((p) => ({ name: p.filename || 'upload', data: Buffer.from(p.data), field: p.name }))
 }
 
 /** What a request uploads: a PUT body, or the file parts of a multipart POST. */
