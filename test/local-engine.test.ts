@@ -14,7 +14,7 @@ import { teardownCommand } from '../src/cli/commands/teardown.js'
 import { bountyRecords } from '../src/cli/commands/bounty.js'
 import { readState } from '../src/engines/state.js'
 import { openStore } from '../src/store/index.js'
-import { flagValue, readmeMainCommand } from './helpers/readme-command.js'
+import { attackLikeTheReadme, flagValue, readmeMainCommand } from './helpers/readme-command.js'
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
   const end = Date.now() + ms
@@ -53,13 +53,7 @@ test('README first command, in process: deploy, two credentials on two deckies, 
     ['decky-02', '127.42.0.2', 'http', 'running', port],
   ])
 
-  const basic = await fetch(`http://127.42.0.1:${port}/`, { headers: { Authorization: `Basic ${Buffer.from('admin:Winter2026').toString('base64')}` } })
-  await basic.arrayBuffer()
-  const form = await fetch(`http://127.42.0.2:${port}/wp-login.php`, {
-    method: 'POST',
-    body: new URLSearchParams({ log: 'editor', pwd: 'S3cret', 'wp-submit': 'Log In' }),
-  })
-  await form.arrayBuffer()
+  await attackLikeTheReadme(port)
 
   const store = openStore(home)
   t.after(() => store.close())

@@ -13,7 +13,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { flagValue, readmeMainCommand, REPO_ROOT } from '../helpers/readme-command.js'
+import { attackLikeTheReadme, flagValue, readmeMainCommand, REPO_ROOT } from '../helpers/readme-command.js'
 
 const run = promisify(execFile)
 const USER = 'decnet-ci'
@@ -124,13 +124,7 @@ test('README first command as an unprivileged user: two deckies catch two creden
   // the runner really is the unprivileged user
   assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), new RegExp(`^Uid:\\s+${uid}\\s`, 'm'))
 
-  const basic = await fetch(`http://127.42.0.1:${port}/`, { headers: { Authorization: `Basic ${Buffer.from('admin:Winter2026').toString('base64')}` } })
-  await basic.arrayBuffer()
-  const form = await fetch(`http://127.42.0.2:${port}/wp-login.php`, {
-    method: 'POST',
-    body: new URLSearchParams({ log: 'editor', pwd: 'S3cret', 'wp-submit': 'Log In' }),
-  })
-  await form.arrayBuffer()
+  await attackLikeTheReadme(port)
 
   const creds = await until('both credentials in decnet bounty --json', async () => {
     const out = await asUser(home, ['bounty', '--kind', 'credential', '--json'], 30_000)

@@ -31,3 +31,14 @@ export function flagValue(args: readonly string[], flag: string): string | undef
   const i = args.indexOf(flag)
   return i >= 0 ? args[i + 1] : undefined
 }
+
+/** The README's attacker: Basic auth to decky 1 and a WordPress login form to decky 2. */
+export async function attackLikeTheReadme(port: number): Promise<void> {
+  const basic = await fetch(`http://127.42.0.1:${port}/`, { headers: { Authorization: `Basic ${Buffer.from('admin:Winter2026').toString('base64')}` } })
+  await basic.arrayBuffer()
+  const form = await fetch(`http://127.42.0.2:${port}/wp-login.php`, {
+    method: 'POST',
+    body: new URLSearchParams({ log: 'editor', pwd: 'S3cret', 'wp-submit': 'Log In' }),
+  })
+  await form.arrayBuffer()
+}
