@@ -6,7 +6,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { connect as netConnect, isIPv6, type Socket } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import type { DecnetEvent } from '../events/event.js'
-import type { EventSink } from '../runtime/context.js'
+import type { EventSink } from '../events/sink.js'
 import { formatEvent } from '../syslog/format.js'
 import { parseEndpoint, type Endpoint } from './listen.js'
 

@@ -3,7 +3,7 @@
 // Secrets appear as their printable form only; long values are cut; control
 // bytes never reach the terminal.
 import type { DecnetEvent } from '../events/event.js'
-import type { EventSink } from '../runtime/context.js'
+import type { EventSink } from '../events/sink.js'
 
 export const FEED_MAX_VALUE = 80
 export const FEED_MAX_LINE = 400

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { createHash } from 'node:crypto'
 import { createEventLog } from './service-context.js'
-import { MemorySink } from './sinks.js'
+import { MemorySink } from '../../test/helpers/memory-sink.js'
 import { DeckyQuota, FileArtifactStore, safeName } from './artifacts.js'
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')

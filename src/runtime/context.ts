@@ -129,8 +129,3 @@ export interface Honeypot {
 }
 
 export type EmulatorFactory = (ctx: HoneypotContext) => Honeypot
-
-/** A sink receives finished events (in-process ingester, console feed, syslog forwarder). */
-export interface EventSink {
-  write(event: DecnetEvent): void
-}

@@ -6,9 +6,8 @@ import { join } from 'node:path'
 import type { Socket } from 'node:net'
 import { eventTime, normalizeFields, Severity, type FieldInput } from '../events/event.js'
 import type { ServiceConfig } from '../config/model.js'
-import type {
-  ArtifactStore, DeckyIdentity, EmitOptions, EventLog, EventSink, HoneypotContext, Peer, ServiceLimits, Session,
-} from './context.js'
+import type { ArtifactStore, DeckyIdentity, EmitOptions, EventLog, HoneypotContext, Peer, ServiceLimits, Session } from './context.js'
+import type { EventSink } from '../events/sink.js'
 import type { SeededRng } from './rng.js'
 import { asError, serviceScope } from './supervisor.js'
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BaseService } from '../services/base.js'
 import type { DecnetEvent } from '../events/event.js'
-import type { DeckyIdentity, EventSink } from './context.js'
+import type { DeckyIdentity } from './context.js'
+import type { EventSink } from '../events/sink.js'
 import { makeServiceContext, type ServiceRuntimeOptions } from './service-runtime.js'
 
 class FakeService extends BaseService {

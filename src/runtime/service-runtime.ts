@@ -2,7 +2,8 @@
 // the local engine, the native engine's workers, containers and tests.
 import { join } from 'node:path'
 import type { BaseService } from '../services/base.js'
-import type { DeckyIdentity, EventSink, HoneypotContext, ServiceLimits } from './context.js'
+import type { DeckyIdentity, HoneypotContext, ServiceLimits } from './context.js'
+import type { EventSink } from '../events/sink.js'
 import { createContext, serviceStateDir } from './service-context.js'
 import { DeckyQuota, DEFAULT_ARTIFACT_CAPS, FileArtifactStore, type ArtifactCaps } from './artifacts.js'
 import { SeededRng } from './rng.js'

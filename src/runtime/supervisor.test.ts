@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { BaseService } from '../services/base.js'
 import type { EmulatorFactory, HoneypotContext } from './context.js'
 import { makeServiceContext } from './service-runtime.js'
-import { MemorySink } from './sinks.js'
+import { MemorySink } from '../../test/helpers/memory-sink.js'
 import { BACKOFF_MS, ServiceSupervisor, serviceScope } from './supervisor.js'
 import { installCrashGuard } from '../engines/local/crash-guard.js'
 

@@ -1,7 +1,7 @@
 // A live sniffer wired to a sink: tcpdump → Sniffer → events. Used by
 // `decnet sniff` (alone) and `decnet deploy --sniff IF` (with the fleet).
 import { UserError } from '../errors.js'
-import type { EventSink } from '../runtime/context.js'
+import type { EventSink } from '../events/sink.js'
 import { LiveSource } from './capture/sources.js'
 import { Sniffer, type DeckyResolver } from './sniffer.js'
 

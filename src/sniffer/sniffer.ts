@@ -4,7 +4,7 @@
 //   JA4S/JA4L/HASSH → DecnetEvent (service "sniffer") → dedup → sink.
 // handle() never throws: a packet that breaks a parser costs that flow only.
 import { Severity, type DecnetEvent, type EventFields } from '../events/event.js'
-import type { EventSink } from '../runtime/context.js'
+import type { EventSink } from '../events/sink.js'
 import { PacketView, type RawPacket } from './capture/packet.js'
 import { TCP_FLAG, addressText, decodeTcp, newSegment, type TcpSegment } from './decode.js'
 import { Deduper } from './dedup.js'

@@ -4,7 +4,7 @@
 // Under a burst, batches that became ready in the same turn of the event loop
 // are written as one transaction (up to maxBatch events): fewer commits, same latency.
 import { eventTime, type DecnetEvent } from '../events/event.js'
-import type { EventSink } from '../runtime/context.js'
+import type { EventSink } from '../events/sink.js'
 import { deriveBatch } from './rules.js'
 import type { RejectRow, Store } from './types.js'
 

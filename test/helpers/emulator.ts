@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
 import { loadServices, getService } from '../../src/services/registry.js'
 import { makeServiceContext } from '../../src/runtime/service-runtime.js'
-import { MemorySink } from '../../src/runtime/sinks.js'
+import { MemorySink } from './memory-sink.js'
 import type { DeckyIdentity, HoneypotContext, ServiceLimits } from '../../src/runtime/context.js'
 
 export interface StartedEmulator {

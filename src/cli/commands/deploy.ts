@@ -8,9 +8,9 @@ import { CustomService } from '../../services/base.js'
 import { UserError } from '../../errors.js'
 import { decnetHome } from '../../runtime/paths.js'
 import { installSecret } from '../../runtime/install.js'
-import { FanoutSink } from '../../runtime/sinks.js'
+import { FanoutSink } from '../../events/sink.js'
 import { checkInterfaceName, fleetFilter, startLiveSniffer, type LiveSniffer } from '../../sniffer/live.js'
-import type { EventSink } from '../../runtime/context.js'
+import type { EventSink } from '../../events/sink.js'
 import { openStore, Ingester } from '../../store/index.js'
 import type { EngineName, EnginePlan } from '../../engines/engine.js'
 import { runnable } from '../../engines/engine.js'
@@ -188,7 +188,7 @@ async function runForeground(fleet: FleetConfig, o: ForegroundOptions): Promise<
   if (feed) sinks.push(feed)
   const forwarder = fleet.logTarget ? await logTargetSink(fleet.logTarget) : undefined
   if (forwarder) sinks.push(forwarder)
-  const sink = new FanoutSink(sinks)
+  const sink = new FanoutSink(sinks, (e) => o.io.err(`decnet: event sink failed: ${e.message}`))
   const progress = (done: number, total: number) => {
     if (o.io.isTTY) process.stdout.write(`\rstarting ${done}/${total} services…`)
   }

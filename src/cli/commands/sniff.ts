@@ -2,7 +2,7 @@
 // into the store, or as JSON lines with --json. Runs alongside the fleet or alone.
 import type { Command } from 'commander'
 import type { DecnetEvent } from '../../events/event.js'
-import type { EventSink } from '../../runtime/context.js'
+import type { EventSink } from '../../events/sink.js'
 import { Ingester, openStore } from '../../store/index.js'
 import { captureFilter, checkInterfaceName, startLiveSniffer } from '../../sniffer/live.js'
 import { resolverFromFlags } from '../../sniffer/fleet-resolver.js'

@@ -2,7 +2,8 @@
 // address on this host (127.42.0.x by default); all deckies run in this
 // process, each service under a supervisor.
 import type { FleetConfig } from '../../config/model.js'
-import type { EventSink, ServiceLimits } from '../../runtime/context.js'
+import type { ServiceLimits } from '../../runtime/context.js'
+import type { EventSink } from '../../events/sink.js'
 import { decnetHome } from '../../runtime/paths.js'
 import { UserError } from '../../errors.js'
 import { runnable, type Engine, type EnginePlan, type EngineStatus } from '../engine.js'

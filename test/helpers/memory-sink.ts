@@ -1,22 +1,6 @@
-import type { DecnetEvent } from '../events/event.js'
-import type { EventSink } from './context.js'
-
-/** Sends each event to several sinks; one failing sink never stops the others. */
-export class FanoutSink implements EventSink {
-  constructor(private readonly sinks: EventSink[]) {}
-  add(sink: EventSink): void {
-    this.sinks.push(sink)
-  }
-  write(event: DecnetEvent): void {
-    for (const s of this.sinks) {
-      try {
-        s.write(event)
-      } catch (e) {
-        process.stderr.write(`decnet: event sink failed: ${(e as Error).message}\n`)
-      }
-    }
-  }
-}
+// An EventSink for tests: keeps events in memory and lets a test await one.
+import type { DecnetEvent } from '../../src/events/event.js'
+import type { EventSink } from '../../src/events/sink.js'
 
 /** Keeps events in memory and lets a test await one. */
 export class MemorySink implements EventSink {
