@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { formatTable } from '../src/cli/table.js'
 import { FileSource, Sniffer, readCapture } from '../src/sniffer/index.js'
-import { clientHelloBody, ext, handshake, kexinitPacket, pcapHeader, records, serverHelloBody } from '../src/sniffer/synth.js'
+import { clientHelloBody, ext, handshake, kexinitPacket, pcapHeader, records, serverHelloBody } from '../test/helpers/sniffer-synth.js'
 
 export const name = 'sniffer'
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through `prepare`).
-import('../dist/cli/main.js').then((m) => m.main(process.argv)).then(
+import('../dist/cli/main.js').then((m) => m.main(process.argv, { ownsProcess: true })).then(
   (code) => { process.exitCode = code },
   (err) => { console.error(err); process.exitCode = 1 },
 )

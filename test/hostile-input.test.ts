@@ -1,5 +1,5 @@
-// The hostile-input contract every emulator must keep (STYLE.md §7, "one suite
-// per contract, run for every implementation"). For every registered plugin
+// The hostile-input contract every emulator must keep (one suite per
+// contract, run for every implementation). For every registered plugin
 // with an emulator and each of its TCP ports:
 //   - random and half-valid garbage on fresh connections ends in a close or
 //     silence, and nothing is thrown past the session;
@@ -9,12 +9,23 @@
 //   - limits.maxConnectionsPerIp holds, with a `connection_refused` event;
 //   - afterwards the service still answers a well-formed first exchange;
 //   - every peer event carries both src_ip and src_port.
-// A new emulator must add its ports to CONTRACTS below; the suite fails until it does.
+// For each UDP port (clients send from CLIENT_UDP, another loopback address):
+//   - random datagrams, an oversized one and a 5,000-datagram flood from one
+//     source cost nothing: no exception past the handler, memory flat, replies
+//     within the per-source byte budget (no amplification), one rate_limited event;
+//   - more source ports than limits.maxConnectionsPerIp are refused with one
+//     connection_refused event;
+//   - idle flows end with a disconnect; every peer event names the client;
+//   - a fresh source still gets an answer to a well-formed request.
+// A new emulator must add its ports to CONTRACTS / UDP_CONTRACTS below; the suite fails until it does.
 import { after, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { connect as tlsConnect } from 'node:tls'
-import { allServices, loadServices } from '../src/services/registry.js'
+import { allServices, loadServices, registerCustomService } from '../src/services/registry.js'
+import { DEFAULT_LIMITS } from '../src/runtime/limits.js'
+import { UdpAmplifierService } from './fixtures/udp-amplifier.js'
 import type { DecnetEvent } from '../src/events/event.js'
 import { startEmulator } from './helpers/emulator.js'
 
@@ -560,15 +571,160 @@ async function runContract(t: TestContext, slug: string, ports: readonly number[
   })
 }
 
+// ---------------------------------------------------------------- UDP
+
+/** Clients of UDP ports send from here, so a server that logs its own address is caught. */
+const CLIENT_UDP = '127.0.0.3'
+
+const UDP_LIMITS = Object.freeze({
+  garbageDatagrams: 70,
+  floodDatagrams: 5000,
+  oversizedBytes: 60_000,
+  /** maxFrameBytes of the instance that gets the oversized datagram. */
+  maxDatagramBytes: 4096,
+  idleTimeoutMs: 400,
+  perIpCap: 3,
+  maxRssGrowthBytes: 64 * MiB,
+})
+
+interface UdpContract {
+  /** A well-formed request from a fresh source; resolves with a short description of the answer, throws if wrong. */
+  probe(port: number): Promise<string>
+}
+
+async function udpSocket(from = CLIENT_UDP): Promise<UdpSocket & { replyBytes: number }> {
+  const s = Object.assign(createSocket('udp4'), { replyBytes: 0 })
+  s.on('message', (m: Buffer) => (s.replyBytes += m.length))
+  s.on('error', () => {})
+  await new Promise<void>((r) => s.bind(0, from, () => r()))
+  return s
+}
+
+function sendTo(s: UdpSocket, port: number, data: Buffer): Promise<void> {
+  return new Promise((resolve) => s.send(data, port, HOST, () => resolve()))
+}
+
+/** Probes come from an address of their own: the abuse from CLIENT_UDP may hold every flow slot of that address. */
+const PROBE_UDP = '127.0.0.4'
+
+/** Send one datagram from a fresh socket; the first reply, or a rejection after probeTimeoutMs. */
+async function udpExchange(port: number, data: Buffer): Promise<Buffer> {
+  const s = await udpSocket(PROBE_UDP)
+  try {
+    const reply = new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no UDP answer on port ${port} within ${LIMITS.probeTimeoutMs} ms`)), LIMITS.probeTimeoutMs)
+      s.once('message', (m: Buffer) => {
+        clearTimeout(timer)
+        resolve(m)
+      })
+    })
+    await sendTo(s, port, data)
+    return await reply
+  } finally {
+    s.close()
+  }
+}
+
+async function amplifierProbe(port: number): Promise<string> {
+  const hello = Buffer.from('probe')
+  const back = await udpExchange(port, hello)
+  assert.ok(back.equals(hello), `amplifier probe: answer ${text(back)} is not the datagram sent`)
+  return 'echo'
+}
+
+/** service slug → declared UDP port → contract. */
+const UDP_CONTRACTS: Readonly<Record<string, Readonly<Record<number, UdpContract>>>> = {
+  kit_udp_amplifier: { 7: { probe: amplifierProbe } },
+}
+
+async function runUdpContract(t: TestContext, slug: string, ports: readonly number[]): Promise<void> {
+  const table = UDP_CONTRACTS[slug]
+  const missing = ports.filter((p) => !table?.[p])
+  assert.deepEqual(missing, [], `no UDP probe for '${slug}' port(s) ${missing.join(', ')}: add them to UDP_CONTRACTS in test/hostile-input.test.ts`)
+  const contract = (p: number) => table?.[p] as UdpContract
+  const escapedBefore = escaped.length
+  const seedBase = [...slug].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 11)
+  const budget = DEFAULT_LIMITS.udpReplyBytesPerSecond
+  const main = await startEmulator(t, slug, {}, { limits: { maxConnectionsPerIp: UDP_LIMITS.perIpCap, idleTimeoutMs: UDP_LIMITS.idleTimeoutMs, maxFrameBytes: UDP_LIMITS.maxDatagramBytes } })
+
+  await t.test('garbage, an oversized datagram and a flood from one source: replies stay within the byte budget, memory flat, one rate_limited event', async () => {
+    for (const port of ports) {
+      const real = main.port(port)
+      const s = await udpSocket()
+      const rss0 = process.memoryUsage().rss
+      const started = Date.now()
+      try {
+        for (const p of randomPayloads(UDP_LIMITS.garbageDatagrams, seedBase + port)) await sendTo(s, real, p)
+        await sendTo(s, real, randomBytes(UDP_LIMITS.oversizedBytes, seedBase))
+        const noise = randomBytes(512, seedBase + 1)
+        for (let i = 0; i < UDP_LIMITS.floodDatagrams; i++) await sendTo(s, real, noise)
+        await new Promise((r) => setTimeout(r, 200))
+        const secs = (Date.now() - started) / 1000
+        const growth = process.memoryUsage().rss - rss0
+        const limited = main.sink.ofType('rate_limited').filter((e) => e.fields.src_port === String(s.address().port))
+        t.diagnostic(`${slug}/${port}/udp: ${UDP_LIMITS.garbageDatagrams + 1 + UDP_LIMITS.floodDatagrams} datagrams in ${secs.toFixed(2)} s, ${s.replyBytes} bytes back, ${limited.length} rate_limited, rss ${(growth / MiB).toFixed(1)} MiB`)
+        assert.ok(s.replyBytes <= budget * (secs + 1), `${slug}/${port}/udp: ${s.replyBytes} bytes back in ${secs.toFixed(2)} s, over the ${budget} bytes/s budget`)
+        assert.equal(limited.length, 1, `${slug}/${port}/udp: expected one rate_limited event for the flood, got ${limited.length}`)
+        assert.ok(growth < UDP_LIMITS.maxRssGrowthBytes, `${slug}/${port}/udp: rss grew ${(growth / MiB).toFixed(1)} MiB`)
+      } finally {
+        s.close()
+      }
+    }
+    assertNoServiceErrors(main.sink.events, `${slug} udp garbage`)
+    assertNothingEscaped(`${slug} udp garbage`, escapedBefore)
+  })
+
+  await t.test(`maxConnectionsPerIp=${UDP_LIMITS.perIpCap}: more source ports are refused with one event; another address is still answered`, async () => {
+    for (const port of ports) {
+      const real = main.port(port)
+      const before = main.sink.ofType('connection_refused').length
+      const socks = await Promise.all(Array.from({ length: UDP_LIMITS.perIpCap + 3 }, () => udpSocket()))
+      try {
+        // the flood's flow may still be open: wait for it to expire first
+        await new Promise((r) => setTimeout(r, UDP_LIMITS.idleTimeoutMs + 1200))
+        for (const s of socks) await sendTo(s, real, Buffer.from('x'))
+        await new Promise((r) => setTimeout(r, 100))
+        const refused = main.sink.ofType('connection_refused').slice(before)
+        assert.equal(refused.length, 1, `${slug}/${port}/udp: ${refused.length} connection_refused events for 3 refused sources (one per report interval expected)`)
+        assert.deepEqual([refused[0]?.fields.reason, refused[0]?.fields.src_ip, refused[0]?.fields.transport], ['max_connections_per_ip', CLIENT_UDP, 'udp'])
+        const answered = socks.filter((s) => s.replyBytes > 0).length
+        assert.equal(answered <= UDP_LIMITS.perIpCap, true, `${slug}/${port}/udp: ${answered} sources answered, cap ${UDP_LIMITS.perIpCap}`)
+      } finally {
+        for (const s of socks) s.close()
+      }
+      t.diagnostic(`${slug}/${port}/udp probe after the abuse: ${await contract(port).probe(real)}`)
+    }
+  })
+
+  await t.test('idle flows end with a disconnect; every peer event names the client; nothing escaped', async () => {
+    await new Promise((r) => setTimeout(r, UDP_LIMITS.idleTimeoutMs + 1500))
+    const events = main.sink.events
+    const open = new Map<string, number>()
+    for (const e of events) {
+      if (e.fields.transport !== 'udp') continue
+      const d = e.type === 'connect' ? 1 : e.type === 'disconnect' ? -1 : 0
+      if (d) open.set(e.fields.session ?? '?', (open.get(e.fields.session ?? '?') ?? 0) + d)
+    }
+    assert.deepEqual([...open].filter(([, n]) => n !== 0), [], `${slug}: udp flows without exactly one disconnect`)
+    assert.ok(events.some((e) => e.type === 'connect' && e.fields.transport === 'udp'), 'no udp connect events')
+    const bad = events.filter((e) => e.fields.src_ip !== undefined && ![CLIENT_UDP, PROBE_UDP].includes(e.fields.src_ip ?? '')).map((e) => `${e.type}: ${e.fields.src_ip}`)
+    assert.deepEqual(bad, [], `${slug}: events name an address that sent nothing`)
+    assert.ok(events.filter((e) => e.fields.transport === 'udp' && e.type === 'connect').every((e) => [CLIENT_UDP, PROBE_UDP].includes(e.fields.src_ip ?? '') && /^\d+$/.test(e.fields.src_port ?? '')), `${slug}: udp connect events must carry the client address and port`)
+    assertNoServiceErrors(events, slug)
+    assertNothingEscaped(`${slug} udp`, escapedBefore)
+  })
+}
+
 // ---------------------------------------------------------------- discovery
 
 await loadServices()
-const emulated: { slug: string; ports: readonly number[] }[] = []
+registerCustomService(new UdpAmplifierService())
+const emulated: { slug: string; ports: readonly number[]; udpPorts: readonly number[] }[] = []
 for (const svc of allServices().values()) {
   const factory = svc.emulator()
   if (!factory) continue
   await factory
-  emulated.push({ slug: svc.name, ports: svc.ports })
+  emulated.push({ slug: svc.name, ports: svc.ports, udpPorts: svc.udpPorts(svc.resolveConfig({})) })
 }
 emulated.sort((a, b) => a.slug.localeCompare(b.slug))
 
@@ -576,10 +732,21 @@ test('hostile input: the registry has emulators to check', () => {
   assert.ok(emulated.length > 0, 'no plugin with an emulator() was found')
 })
 
-for (const { slug, ports } of emulated) {
-  test(`${slug}: hostile-input contract on TCP ${ports.join(', ')}`, { timeout: LIMITS.serviceTimeoutMs }, async (t) => {
-    const started = Date.now()
-    await runContract(t, slug, ports)
-    t.diagnostic(`${slug}: contract run in ${Date.now() - started} ms`)
-  })
+test('hostile input: the UDP contract runs (the kit fixture at least)', () => {
+  assert.ok(emulated.some((e) => e.udpPorts.length > 0), 'no plugin with UDP ports: the UDP contract would check nothing')
+})
+
+for (const { slug, ports, udpPorts } of emulated) {
+  if (ports.length > 0) {
+    test(`${slug}: hostile-input contract on TCP ${ports.join(', ')}`, { timeout: LIMITS.serviceTimeoutMs }, async (t) => {
+      const started = Date.now()
+      await runContract(t, slug, ports)
+      t.diagnostic(`${slug}: contract run in ${Date.now() - started} ms`)
+    })
+  }
+  if (udpPorts.length > 0) {
+    test(`${slug}: hostile-input contract on UDP ${udpPorts.join(', ')}`, { timeout: LIMITS.serviceTimeoutMs }, async (t) => {
+      await runUdpContract(t, slug, udpPorts)
+    })
+  }
 }

@@ -1,10 +1,12 @@
 // CLI entry. Each file in ./commands registers one command; only main() ends
-// the process. User errors print one line and exit 2; bugs print a stack.
+// the process (and a runner once its deployment stopped: process-exit.ts).
+// User errors print one line and exit 2; bugs print a stack.
 import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { isUserError } from '../errors.js'
+import { setOwnsProcess } from './process-exit.js'
 
 export interface CommandModule {
   register(program: Command): void
@@ -39,8 +41,14 @@ function quietOnClosedPipe(): void {
   })
 }
 
+export interface MainOptions {
+  /** This process is the CLI's own (bin/decnet.js): a runner may end it once its deployment stopped. */
+  ownsProcess?: boolean
+}
+
 /** Runs the CLI; resolves to the exit code. Commands set process.exitCode for non-zero results. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
+  setOwnsProcess(opts.ownsProcess === true)
   quietOnClosedPipe()
   const program = await buildProgram()
   try {

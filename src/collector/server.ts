@@ -8,6 +8,7 @@ import type { DecnetEvent } from '../events/event.js'
 import { parseLine } from '../syslog/parse.js'
 import { StreamFramer } from './framing.js'
 import type { Endpoint } from './listen.js'
+import { silent, type LogFn } from '../log.js'
 
 export const COLLECTOR_LIMITS = Object.freeze({
   /** Largest message accepted (frame or datagram). */
@@ -40,6 +41,8 @@ export interface CollectorOptions {
    */
   tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer }
   limits?: Partial<CollectorLimits>
+  /** Where a listener's errors after startup go (default: nowhere; the CLI passes stderr). */
+  log?: LogFn
 }
 
 export interface CollectorStats {
@@ -65,9 +68,11 @@ export class Collector {
   readonly #listeners: Listener[] = []
   readonly #sockets = new Set<Socket>()
   readonly #perIp = new Map<string, number>()
+  readonly #log: LogFn
 
   constructor(opts: CollectorOptions) {
     this.#opts = opts
+    this.#log = opts.log ?? silent
     this.limits = { ...COLLECTOR_LIMITS, ...opts.limits }
     if (opts.listen.some((e) => e.proto === 'tls') && !opts.tls) throw new Error('tls:// listener needs a certificate and key')
   }
@@ -139,7 +144,7 @@ export class Collector {
       sock.once('error', reject)
       sock.bind(e.port, e.host, () => {
         sock.off('error', reject)
-        sock.on('error', (err) => process.stderr.write(`decnet: collector udp: ${err.message}\n`))
+        sock.on('error', (err) => this.#log(`collector udp: ${err.message}`))
         resolve(sock)
       })
     })
@@ -163,7 +168,7 @@ export class Collector {
       server.once('error', reject)
       server.listen(e.port, e.host, () => {
         server.off('error', reject)
-        server.on('error', (err) => process.stderr.write(`decnet: collector ${e.proto}: ${err.message}\n`))
+        server.on('error', (err) => this.#log(`collector ${e.proto}: ${err.message}`))
         resolve(server)
       })
     })

@@ -1,5 +1,5 @@
 // Generated compose files: parsed back, validated against the Compose
-// Specification JSON schema, and checked against framework.md §2.
+// Specification JSON schema, and checked against docs/compose.md.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
@@ -186,19 +186,19 @@ function envFileValues(text: string): Record<string, string> {
   return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
 }
 
-test('compose: emulated services get their decky seed through the env file; custom services never', async () => {
+test('compose: emulated services get their decky key through the env file; custom services never', async () => {
   await loadServices()
   const { doc, yaml, secretFiles } = generateCompose(mixed(), { secretsDir: SECRETS, installSecret: INSTALL_SECRET })
   assertValidCompose(yaml)
-  assert.equal(yaml.includes('DECNET_DECKY_SEED'), false)
+  assert.equal(yaml.includes('DECNET_DECKY_KEY'), false)
   for (const d of ['decky-01', 'decky-02', 'plc-1']) assert.equal(yaml.includes(seedOf(d)), false, d)
   const seeds = new Map<string, string | undefined>()
   for (const [key, svc] of Object.entries(services(doc))) {
     if (!svc.network_mode) continue
-    assert.equal(svc.environment && 'DECNET_DECKY_SEED' in svc.environment, false, key)
+    assert.equal(svc.environment && 'DECNET_DECKY_KEY' in svc.environment, false, key)
     const file = secretFiles.get(join(SECRETS, `${key}.env`))
     assert.deepEqual(svc.env_file, file === undefined ? undefined : [join(SECRETS, `${key}.env`)], key)
-    seeds.set(key, file === undefined ? undefined : envFileValues(file).DECNET_DECKY_SEED)
+    seeds.set(key, file === undefined ? undefined : envFileValues(file).DECNET_DECKY_KEY)
   }
   // one seed per decky, shared by its services (ssh also keeps its passwords there)
   assert.deepEqual(Object.fromEntries(seeds), {
@@ -216,17 +216,17 @@ test('compose: emulated services get their decky seed through the env file; cust
   for (const text of [yaml, ...secretFiles.values()]) assert.equal(text.includes(INSTALL_SECRET.toString('hex')), false)
   // a different install gives different seeds
   const other = generateCompose(mixed(), { secretsDir: SECRETS, installSecret: Buffer.alloc(32, 1) }).secretFiles.get(join(SECRETS, 'decky-01-http.env')) ?? ''
-  assert.notEqual(envFileValues(other).DECNET_DECKY_SEED, seedOf('decky-01'))
+  assert.notEqual(envFileValues(other).DECNET_DECKY_KEY, seedOf('decky-01'))
 })
 
 test('compose: with inlineSecrets the seed sits in environment (a 0600 file); without an install secret there is none', async () => {
   await loadServices()
   const inline = generateCompose(mixed(), { secretsDir: SECRETS, inlineSecrets: true, installSecret: INSTALL_SECRET })
-  assert.equal(services(inline.doc)['decky-02-rdp']?.environment?.DECNET_DECKY_SEED, seedOf('decky-02'))
-  assert.equal(services(inline.doc)['plc-1-wiki_app']?.environment?.DECNET_DECKY_SEED, undefined)
+  assert.equal(services(inline.doc)['decky-02-rdp']?.environment?.DECNET_DECKY_KEY, seedOf('decky-02'))
+  assert.equal(services(inline.doc)['plc-1-wiki_app']?.environment?.DECNET_DECKY_KEY, undefined)
   assert.equal(inline.secretFiles.size, 0)
   const none = generateCompose(mixed(), { secretsDir: SECRETS })
-  assert.equal(none.yaml.includes('DECNET_DECKY_SEED') || [...none.secretFiles.values()].some((v) => v.includes('DECNET_DECKY_SEED')), false)
+  assert.equal(none.yaml.includes('DECNET_DECKY_KEY') || [...none.secretFiles.values()].some((v) => v.includes('DECNET_DECKY_KEY')), false)
 })
 
 test('compose: a multi-line TLS key travels through its env file intact', async (t) => {

@@ -1,4 +1,4 @@
-// Fleet → compose document (framework.md §2): one base container per decky
+// Fleet → compose document (docs/compose.md): one base container per decky
 // holding the IP and the OS sysctls, then one container per service sharing
 // its network namespace. Pure: returns the document, its YAML and the secret
 // env files; writing them (writeSecretFiles) and running compose is the engine's job.
@@ -10,7 +10,7 @@ import { BaseService, CustomService, ServiceConfigError, TEMPLATES_DIR, type Com
 import { getService } from '../services/registry.js'
 import { decnetHome } from '../runtime/paths.js'
 import { SeededRng } from '../runtime/rng.js'
-import { DECKY_SEED_ENV } from '../services/_common.js'
+import { DECKY_KEY_ENV } from '../services/_common.js'
 import { ConfigError, DecnetError, where } from '../errors.js'
 import { secretFilePath, takeSecrets } from './secrets.js'
 
@@ -29,7 +29,7 @@ export interface ComposeOptions {
   inlineSecrets?: boolean
   /**
    * The install secret. Every container built from the emulator template then
-   * gets DECNET_DECKY_SEED (hex of SeededRng.deckyKey(secret, decky name)) as
+   * gets DECNET_DECKY_KEY (hex of SeededRng.deckyKey(secret, decky name)) as
    * a secret, so its keys, certificates and serials match the local engine's
    * and stay put across re-creations. Without it containers fall back to a
    * secret of their own (unstable): engines always pass it.
@@ -63,8 +63,8 @@ export function generateCompose(fleet: FleetConfig, opts: ComposeOptions = {}): 
       const environment: Record<string, string> = { ...(frag.environment ?? {}), HOSTNAME: decky.hostname, DECNET_OS: decky.nmapOs, DECNET_DISTRO: decky.distro }
       const secretNames = [...svc.secretEnvNames()]
       if (opts.installSecret && runsEmulator(svc, frag)) {
-        environment[DECKY_SEED_ENV] = SeededRng.deckyKey(opts.installSecret, decky.name).toString('hex')
-        secretNames.push(DECKY_SEED_ENV)
+        environment[DECKY_KEY_ENV] = SeededRng.deckyKey(opts.installSecret, decky.name).toString('hex')
+        secretNames.push(DECKY_KEY_ENV)
       }
       const secrets = opts.inlineSecrets ? undefined : takeSecrets(environment, secretNames, `${decky.name}/${svcName}`)
       let envFile: string | undefined
@@ -115,7 +115,7 @@ function fragmentOf(svc: BaseService, svcName: string, decky: DeckyConfig, fleet
   }
 }
 
-/** §2.3 steps 4–10 on a plugin fragment; networking keys are the composer's alone. */
+/** A plugin fragment made into the service's container; networking keys are the composer's alone. */
 function serviceContainer(
   frag: ComposeService,
   environment: Record<string, string>,

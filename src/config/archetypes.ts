@@ -1,8 +1,8 @@
-// Archetypes (framework.md §4.2): a named role that picks a decky's services,
+// Archetypes: a named role that picks a decky's services,
 // preferred distros and OS family at once.
 //
 // Changed on purpose: upstream's `industrial-control` runs conpot AND snmp, and
-// both claim port 161 in one network namespace (§9). conpot already answers
+// both claim port 161 in one network namespace. conpot already answers
 // SNMP on 161, so the archetype here is conpot alone.
 import { UserError } from '../errors.js'
 

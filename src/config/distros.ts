@@ -1,13 +1,21 @@
-// Distro profiles (framework.md §4.1): the base image a decky's base container
-// runs, and the hostname style it claims. Order matters: fleets cycle through
-// this list. Hostnames come from a seeded RNG the caller passes in (per install
-// and decky), never from a shared constant or Math.random.
+// Distro profiles: the catalogue of Linux distributions a decky can claim —
+// the base image its base container runs, and the hostname style it claims.
+// Order matters: fleets cycle through this list. Hostnames come from a seeded
+// RNG the caller passes in (per install and decky), never from a shared
+// constant or Math.random. What the emulated OS says about itself (ssh
+// banner and algorithms, /etc/os-release, uname, motd) extends this profile
+// in src/honeypots/shared/shell/distro.ts (DistroPersona).
 import { UserError } from '../errors.js'
 
 export type HostnameStyle = 'generic' | 'rhel' | 'minimal' | 'rolling'
 
+export type DistroSlug = 'debian' | 'ubuntu22' | 'ubuntu20' | 'rocky9' | 'centos7' | 'alpine' | 'fedora' | 'kali' | 'arch'
+
+/** The distro emulators fall back to for an unknown or non-Linux slug. */
+export const DEFAULT_DISTRO: DistroSlug = 'debian'
+
 export interface DistroProfile {
-  slug: string
+  slug: DistroSlug
   /** Base image, pinned by digest (tag kept for readability). */
   image: string
   displayName: string
@@ -21,7 +29,7 @@ const UBUNTU22 = 'ubuntu:22.04@sha256:962f6cadeae0ea6284001009daa4cc9a8c37e75d1f
 const UBUNTU20 = 'ubuntu:20.04@sha256:8feb4d8ca5354def3d8fce243717141ce31e2c428701f6682bd2fafe15388214'
 const KALI = 'kalilinux/kali-rolling@sha256:1fd0364490011f245688c6ed9fee498a11cd779badfbb0b1d3a721d0f49f2d15'
 
-export const DISTROS: readonly DistroProfile[] = Object.freeze([
+export const DISTROS: readonly DistroProfile[] = Object.freeze(([
   { slug: 'debian', image: DEBIAN, displayName: 'Debian 12 (Bookworm)', hostnameStyle: 'generic', buildBase: DEBIAN },
   { slug: 'ubuntu22', image: UBUNTU22, displayName: 'Ubuntu 22.04 LTS (Jammy)', hostnameStyle: 'generic', buildBase: UBUNTU22 },
   { slug: 'ubuntu20', image: UBUNTU20, displayName: 'Ubuntu 20.04 LTS (Focal)', hostnameStyle: 'generic', buildBase: UBUNTU20 },
@@ -61,19 +69,20 @@ export const DISTROS: readonly DistroProfile[] = Object.freeze([
     hostnameStyle: 'rolling',
     buildBase: DEBIAN,
   },
-].map((d) => Object.freeze(d as DistroProfile)))
+] satisfies DistroProfile[]).map((d): DistroProfile => Object.freeze(d)))
 
-const BY_SLUG = new Map(DISTROS.map((d) => [d.slug, d]))
+const BY_SLUG: ReadonlyMap<string, DistroProfile> = new Map(DISTROS.map((d) => [d.slug, d]))
 
 /** Distro slugs in table order (the round-robin order). */
 export function distroSlugs(): string[] {
   return DISTROS.map((d) => d.slug)
 }
 
-export function hasDistro(slug: string): boolean {
+export function hasDistro(slug: string): slug is DistroSlug {
   return BY_SLUG.has(slug)
 }
 
+/** The profile of a slug; an unknown slug is a user error naming the known ones. */
 export function getDistro(slug: string): DistroProfile {
   const d = BY_SLUG.get(slug)
   if (!d) throw new UserError('DISTRO_UNKNOWN', `Unknown distro '${slug}'. Available: ${[...BY_SLUG.keys()].sort().join(', ')}`)

@@ -1,4 +1,4 @@
-// IP addressing of a fleet (framework.md §4.4), per engine:
+// IP addressing of a fleet, per engine:
 //  - local (default): loopback. Subnet 127.42.0.0/16 from 127.42.0.1, or
 //    `--subnet`/`--ip-start` inside 127.0.0.0/8, or `addresses` (any host
 //    addresses, used in order). An INI's [general] net / gw / ip= outside

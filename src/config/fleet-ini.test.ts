@@ -32,7 +32,7 @@ before(async () => {
   await loadServices()
 })
 
-test('fleet-ini: the §3.1 example', () => {
+test('fleet-ini: the upstream example INI (spec-example.ini)', () => {
   const path = join(FIXTURES, 'spec-example.ini')
   const s = loadFleetIni(path)
   assert.equal(s.subnet, '192.168.1.0/24')
@@ -98,7 +98,7 @@ test('fleet-ini: amount expansion and naming, up to 100', () => {
   assert.deepEqual(s.deckies[1]?.services, ['ssh'])
 })
 
-test('fleet-ini: amount / ip / mutate_interval errors (texts of §3.1, one line)', () => {
+test('fleet-ini: amount / ip / mutate_interval errors (upstream texts, one line)', () => {
   assert.equal(errorOf('[g]\namount = 101\n'), `${F}:2: [g] amount: 101 exceeds maximum allowed (100).`)
   assert.equal(errorOf('[g]\namount = 0\n'), `${F}:2: [g] amount: must be a positive integer, got '0'`)
   assert.equal(errorOf('[g]\namount = three\n'), `${F}:2: [g] amount: must be a positive integer, got 'three'`)

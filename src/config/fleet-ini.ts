@@ -1,4 +1,4 @@
-// The fleet deployment INI (framework.md §3.1) → a fleet spec: what each decky
+// The fleet deployment INI (docs/fleet-ini.md) → a fleet spec: what each decky
 // section asks for, validated and with the line of every key, but without IPs,
 // distros or hostnames (src/config/fleet.ts assigns those).
 //
@@ -10,7 +10,7 @@
 //                        BEFORE any decky's services are checked
 //  4. anything else      a decky: ip, services, archetype, distro, nmap_os,
 //                        mutate_interval, amount
-// Fixed from upstream (§9): a subsection's target is a decky name or the
+// Fixed from upstream: a subsection's target is a decky name or the
 // section name of an `amount` group (so [web.ssh] reaches web-01..web-NN, not
 // an unrelated [web-proxy]); persona values are coerced by the plugin schema
 // (`nla = false` is false); a group subsection and a per-decky one merge (the

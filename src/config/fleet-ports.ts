@@ -1,6 +1,6 @@
 // Ports of the services on one decky (they share one network namespace) and
 // random service picks that respect them. Rule: two services may not claim
-// the same port and protocol (framework.md §9: smtp + smtp_relay, conpot +
+// the same port and protocol (upstream's clashes: smtp + smtp_relay, conpot +
 // snmp); when a decky runs http and https, http gives up 443 to https.
 // Random picks never choose a clashing pair nor a custom service.
 import { UserError } from '../errors.js'

@@ -118,7 +118,7 @@ test('fleet: docker engine: detection failure is the upstream message', async ()
   assert.equal(await userError({ config: path, engine: 'docker', probe: noProbe, subnet: '10.9.0.0/16' }), `${path}:3: [general] gw: 192.168.1.1 is outside 10.9.0.0/16`)
 })
 
-test('fleet: the §3.1 example through resolveFleet (docker engine)', async () => {
+test('fleet: the upstream example INI through resolveFleet (docker engine)', async () => {
   const warnings: string[] = []
   const f = await resolveFleet({ config: join(FIXTURES, 'spec-example.ini'), engine: 'docker', probe: noProbe, seed: SEED, warn: (m) => warnings.push(m) })
   assert.deepEqual(f.deckies.map((d) => [d.name, d.ip, d.services, d.archetype, d.distro]), [

@@ -1,9 +1,10 @@
 // Builds the FleetConfig every engine consumes, from an INI (`--config`,
-// framework.md §3.3) or from flags (§3.4): decky names, services, distros,
-// hostnames and OS family here; IPs in fleet-addressing.ts (§4.4); port rules
+// docs/fleet-ini.md) or from flags: decky names, services, distros,
+// hostnames and OS family here; IPs in fleet-addressing.ts; port rules
 // and random service picks in fleet-ports.ts.
 import { randomBytes } from 'node:crypto'
 import { UserError, type ErrorCode } from '../errors.js'
+import { stderrLog, type LogFn } from '../log.js'
 import type { DeckyConfig, FleetConfig, ServiceConfig } from './model.js'
 import { SeededRng } from '../runtime/rng.js'
 import { deckyServiceNames, hasService, loadServices } from '../services/registry.js'
@@ -35,8 +36,8 @@ export interface FleetOptions {
   engine?: 'local' | 'docker' // default 'local'
   addresses?: string[] // explicit host addresses for the local engine
   seed?: Buffer // install secret for hostname RNG (optional; random if absent)
-  /** Where warnings go (default: stderr, one line each). */
-  warn?: (message: string) => void
+  /** Where warnings go, one line each (default: `decnet: warning: …` lines on stderr). */
+  warn?: LogFn
   /** Source of random choices (services, --randomize-distros); default fresh randomness. */
   rng?: SeededRng
   /** Host network detection (docker engine); default runs `ip`. */
@@ -46,9 +47,7 @@ export interface FleetOptions {
 export const MAX_FLAG_DECKIES = 1000
 const HOSTNAME_TRIES = 20
 
-const defaultWarn = (m: string): void => {
-  process.stderr.write(`decnet: warning: ${m}\n`)
-}
+const defaultWarn: LogFn = stderrLog('decnet: warning')
 
 /** One decky before addressing, with a way to name its place in errors. */
 interface Draft {

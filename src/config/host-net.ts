@@ -1,4 +1,4 @@
-// Auto-detection of the host's LAN (framework.md §4.4) for engines that put
+// Auto-detection of the host's LAN for engines that put
 // deckies on it: the default route's interface and gateway, the interface's
 // first IPv4 address and network. Parsers are pure; `probeHostNetwork` runs
 // `ip` (iproute2).

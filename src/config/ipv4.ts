@@ -1,4 +1,4 @@
-// IPv4 arithmetic for fleet addressing (framework.md §4.4). Addresses are
+// IPv4 arithmetic for fleet addressing (CIDR, RFC 4632). Addresses are
 // unsigned 32-bit numbers; parsers return undefined on anything malformed.
 
 export interface Cidr {

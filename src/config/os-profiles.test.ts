@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { OS_FAMILIES, isOsFamily, osSysctls } from './os-profiles.js'
 
-// framework.md §4.3, one row per sysctl, columns in OS_FAMILIES order.
+// One row per sysctl, columns in OS_FAMILIES order.
 const EXPECTED: Record<string, string> = {
   'net.ipv4.ip_default_ttl': '64 128 128 64 255 255',
   'net.ipv4.tcp_syn_retries': '6 2 2 6 3 2',

@@ -1,6 +1,7 @@
 // OS fingerprint families: the netns-scoped sysctls a decky's base container
 // (or network namespace) gets, so TTL, SYN retries, timestamps, window scaling,
-// SACK, ECN and ICMP rate limits look like the claimed OS (framework.md §4.3).
+// SACK, ECN and ICMP rate limits look like the claimed OS (the sysctls are
+// those of the Linux kernel's Documentation/networking/ip-sysctl.rst).
 // No TCP window sysctl: rmem is not per-namespace.
 
 export const OS_FAMILIES = ['linux', 'windows', 'windows_server', 'bsd', 'embedded', 'cisco'] as const

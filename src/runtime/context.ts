@@ -1,7 +1,8 @@
 // What an emulator gets from the runtime. Emulators do wire work only; the
 // context supplies identity, persona, randomness, limits, events and storage.
 import type { Socket } from 'node:net'
-import type { DecnetEvent, FieldInput, Severity } from '../events/event.js'
+import type { SecureContext, TLSSocket, TLSSocketOptions } from 'node:tls'
+import type { FieldInput, Severity } from '../events/event.js'
 import type { SeededRng } from './rng.js'
 import type { ServiceConfig } from '../config/model.js'
 
@@ -48,6 +49,10 @@ export interface ServiceLimits {
   maxFrameBytes: number
   /** Longest a session may last in total. */
   maxSessionMs: number
+  /** UDP: datagrams a source (address and port) may send per second; the rest are dropped. */
+  udpDatagramsPerSecond: number
+  /** UDP: reply bytes per source per second, so a decky is never a useful reflector. */
+  udpReplyBytesPerSecond: number
 }
 
 export interface ArtifactInput {
@@ -90,7 +95,77 @@ export interface Session {
   readonly closed: boolean
 }
 
-export interface HoneypotContext {
+/** Internal diagnostics (not attacker events). */
+export interface Logger {
+  debug(msg: string): void
+  warn(msg: string): void
+}
+
+/** A port the runtime bound for a service. */
+export interface BoundListener {
+  proto: 'tcp' | 'udp'
+  /** The port the plugin declares (80). */
+  declared: number
+  /** The port actually bound (after --port-offset, or the test's free port). */
+  port: number
+  address: string
+  tls?: boolean
+}
+
+export interface TcpListenOptions {
+  /** No connect/disconnect events (a port whose protocol logs its own). */
+  quiet?: boolean
+  /** TCP_NODELAY on every accepted socket. */
+  noDelay?: boolean
+  /** Set by listenTls: the `connect` event says so. */
+  tls?: boolean
+}
+
+/** TLS settings of a listener or an upgrade: node's TLSSocket options (isServer is implied). */
+export type TlsServerOptions = Omit<TLSSocketOptions, 'isServer'> & { secureContext?: SecureContext }
+
+/** Gets an admitted connection; the runtime has already emitted `connect`. */
+export type TcpSessionHandler = (socket: Socket, session: Session) => void
+export type TlsSessionHandler = (tls: TLSSocket, session: Session) => void
+
+/** One datagram from a UDP flow (source address + port). */
+export interface Datagram {
+  readonly data: Buffer
+  readonly peer: Peer
+  readonly localPort: number
+  /** The flow's id: the `session` of its `connect` event. */
+  readonly flow: string
+  /** Sends to the peer; false (and nothing sent) when the flow's reply budget is spent. */
+  reply(data: Buffer): boolean
+  /** Emit with this peer's src_ip/src_port. */
+  emit(type: string, fields?: Record<string, FieldInput>, opts?: EmitOptions): void
+}
+
+export type DatagramHandler = (d: Datagram) => void | Promise<void>
+
+export interface UdpListenOptions {
+  /** Larger datagrams are dropped unread (default limits.maxFrameBytes). */
+  maxDatagramBytes?: number
+  quiet?: boolean
+}
+
+/**
+ * The sockets of a service. Every listener and session opened through these
+ * belongs to the service's current start: the runtime closes them all when
+ * the start fails or times out and when the service stops.
+ */
+export interface Listening {
+  /** Listen on a declared port (the runtime maps it: --port-offset, tests). */
+  listenTcp(declared: number, onSession: TcpSessionHandler, opts?: TcpListenOptions): Promise<BoundListener>
+  /** Implicit TLS (443, 636, 993, 995, 465, 6443, 2376): the handshake, then onSession with the TLS socket. A function is asked per connection (certificate renewal). */
+  listenTls(declared: number, tls: TlsServerOptions | (() => TlsServerOptions), onSession: TlsSessionHandler, opts?: TcpListenOptions): Promise<BoundListener>
+  /** STARTTLS and in-protocol upgrades: wrap an admitted socket in server TLS. */
+  upgradeTls(socket: Socket, session: Session, tls: TlsServerOptions): TLSSocket
+  listenUdp(declared: number, onDatagram: DatagramHandler, opts?: UdpListenOptions): Promise<BoundListener>
+}
+
+/** Everything of a service's context except its sockets. */
+export interface ServiceBase {
   readonly decky: DeckyIdentity
   /** Service slug. */
   readonly service: string
@@ -113,19 +188,18 @@ export interface HoneypotContext {
   readonly limits: ServiceLimits
   /** Data dir for this decky+service (keys, caches); created on demand. */
   stateDir(): Promise<string>
-  /**
-   * Admit a TCP connection: enforces connection caps and the idle timeout,
-   * emits `connect` (and later `disconnect`), catches socket errors. Returns
-   * undefined when the connection was refused (socket already destroyed).
-   */
-  accept(socket: Socket, opts?: { quiet?: boolean }): Session | undefined
   /** Internal diagnostics (not attacker events). */
-  readonly log: { debug(msg: string): void; warn(msg: string): void }
+  readonly log: Logger
 }
 
+/** What an emulator gets: identity, persona, randomness, limits, events, storage and its sockets. */
+export interface HoneypotContext extends ServiceBase, Listening {}
+
 export interface Honeypot {
+  /** Bind through ctx.listen*; resolves when the service answers. */
   start(): Promise<void>
-  stop(): Promise<void>
+  /** Release what the runtime does not own (timers, caches). Sockets are closed by the runtime. */
+  stop?(): Promise<void>
 }
 
 export type EmulatorFactory = (ctx: HoneypotContext) => Honeypot

@@ -7,7 +7,7 @@ import { decnetHome } from './paths.js'
 
 const FILE = 'install-secret'
 
-export function installSecret(home: string = decnetHome()): Buffer {
+export function readInstallSecret(home: string = decnetHome()): Buffer {
   const path = join(home, FILE)
   try {
     const hex = readFileSync(path, 'utf8').trim()

@@ -8,4 +8,6 @@ export const DEFAULT_LIMITS: Readonly<ServiceLimits> = Object.freeze({
   maxLineBytes: 8 * 1024,
   maxFrameBytes: 1024 * 1024,
   maxSessionMs: 30 * 60_000,
+  udpDatagramsPerSecond: 50,
+  udpReplyBytesPerSecond: 64 * 1024,
 })

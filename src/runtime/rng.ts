@@ -18,7 +18,7 @@ export class SeededRng {
 
   /**
    * The per-decky key HMAC-SHA256(installSecret, 'decky:<name>'). Service
-   * containers get this (DECNET_DECKY_SEED), never the install secret itself.
+   * containers get this (DECNET_DECKY_KEY), never the install secret itself.
    */
   static deckyKey(installSecret: Buffer, deckyName: string): Buffer {
     return createHmac('sha256', installSecret).update(`decky:${deckyName}`).digest()

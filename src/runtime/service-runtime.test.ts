@@ -1,4 +1,4 @@
-// makeServiceContext: a decky seed (containers) and an install secret (local
+// makeServiceContext: a decky key (containers) and an install secret (local
 // engine) give the same per-decky values; artifactsDir replaces the quarantine folder.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
@@ -31,20 +31,20 @@ function opts(home: string, sink: EventSink, over: Partial<ServiceRuntimeOptions
 
 const nullSink: EventSink = { write() {} }
 
-test('service context: the decky seed gives exactly the values of the install secret', async (t) => {
+test('service context: the decky key gives exactly the values of the install secret', async (t) => {
   const home = await tempHome(t)
   const secret = randomBytes(32)
   const seed = createHmac('sha256', secret).update('decky:decky-01').digest()
   const local = makeServiceContext(opts(home, nullSink, { installSecret: secret }))
-  const container = makeServiceContext(opts(home, nullSink, { deckySeed: seed }))
-  const other = makeServiceContext(opts(home, nullSink, { deckySeed: createHmac('sha256', secret).update('decky:decky-02').digest() }))
+  const container = makeServiceContext(opts(home, nullSink, { deckyKey: seed }))
+  const other = makeServiceContext(opts(home, nullSink, { deckyKey: createHmac('sha256', secret).update('decky:decky-02').digest() }))
   const draw = (c: typeof local) => [c.rng.fork('tls/cert/x').hex(16), c.deckyRng.fork('windows/build').int(0, 1e9), c.rng.fork('probe').hex(8)]
   assert.deepEqual(draw(container), draw(local))
   assert.notDeepEqual(draw(other), draw(local))
   // the seed wins over an install secret given alongside
-  assert.deepEqual(draw(makeServiceContext(opts(home, nullSink, { deckySeed: seed, installSecret: randomBytes(32) }))), draw(local))
-  assert.throws(() => makeServiceContext(opts(home, nullSink, {})), /installSecret or deckySeed/)
-  assert.throws(() => makeServiceContext(opts(home, nullSink, { deckySeed: seed.subarray(0, 16) })), /expected 32 bytes/)
+  assert.deepEqual(draw(makeServiceContext(opts(home, nullSink, { deckyKey: seed, installSecret: randomBytes(32) }))), draw(local))
+  assert.throws(() => makeServiceContext(opts(home, nullSink, {})), /installSecret or deckyKey/)
+  assert.throws(() => makeServiceContext(opts(home, nullSink, { deckyKey: seed.subarray(0, 16) })), /expected 32 bytes/)
 })
 
 test('service context: artifactsDir receives the artifacts, and the quota counts that folder', async (t) => {

@@ -2,9 +2,9 @@
 // the local engine, the native engine's workers, containers and tests.
 import { join } from 'node:path'
 import type { BaseService } from '../services/base.js'
-import type { DeckyIdentity, HoneypotContext, ServiceLimits } from './context.js'
+import type { DeckyIdentity, Logger, ServiceLimits } from './context.js'
 import type { EventSink } from '../events/sink.js'
-import { createContext, serviceStateDir } from './service-context.js'
+import { createContext, serviceStateDir, type ServiceContext } from './service-context.js'
 import { DeckyQuota, DEFAULT_ARTIFACT_CAPS, FileArtifactStore, type ArtifactCaps } from './artifacts.js'
 import { SeededRng } from './rng.js'
 import { DEFAULT_LIMITS } from './limits.js'
@@ -30,36 +30,36 @@ export interface ServiceRuntimeOptions {
   /** Seeds ctx.rng/deckyRng through SeededRng.deckyKey(installSecret, decky name). */
   installSecret?: Buffer
   /**
-   * That per-decky key itself (32 bytes; a container's DECNET_DECKY_SEED).
+   * That per-decky key itself (32 bytes; a container's DECNET_DECKY_KEY).
    * Takes precedence over installSecret; the values are identical.
    */
-  deckySeed?: Buffer
+  deckyKey?: Buffer
   limits?: Partial<ServiceLimits>
   artifactCaps?: ArtifactCaps
   /** Shared by all services of one decky so the per-decky cap holds. */
   quota?: DeckyQuota
-  /** Internal diagnostics; default: warnings to stderr. */
-  log?: { debug(msg: string): void; warn(msg: string): void }
+  /** Internal diagnostics; default: none. */
+  log?: Logger
 }
 
-/** Length of a decky key / DECNET_DECKY_SEED (HMAC-SHA256). */
-export const DECKY_SEED_BYTES = 32
+/** Length of a decky key / DECNET_DECKY_KEY (HMAC-SHA256). */
+export const DECKY_KEY_BYTES = 32
 
 export function deckyQuota(artifactsRoot: string, decky: string, caps: ArtifactCaps = DEFAULT_ARTIFACT_CAPS): DeckyQuota {
   return new DeckyQuota(join(artifactsRoot, decky), caps.maxDeckyBytes)
 }
 
 /** The decky key from a seed or an install secret (see ServiceRuntimeOptions). */
-export function deckyKeyOf(o: Pick<ServiceRuntimeOptions, 'installSecret' | 'deckySeed' | 'decky'>): Buffer {
-  if (o.deckySeed) {
-    if (o.deckySeed.length !== DECKY_SEED_BYTES) throw new RangeError(`decky seed: expected ${DECKY_SEED_BYTES} bytes, got ${o.deckySeed.length}`)
-    return o.deckySeed
+export function deckyKeyOf(o: Pick<ServiceRuntimeOptions, 'installSecret' | 'deckyKey' | 'decky'>): Buffer {
+  if (o.deckyKey) {
+    if (o.deckyKey.length !== DECKY_KEY_BYTES) throw new RangeError(`decky key: expected ${DECKY_KEY_BYTES} bytes, got ${o.deckyKey.length}`)
+    return o.deckyKey
   }
   if (o.installSecret) return SeededRng.deckyKey(o.installSecret, o.decky.name)
-  throw new RangeError('makeServiceContext: installSecret or deckySeed is required')
+  throw new RangeError('makeServiceContext: installSecret or deckyKey is required')
 }
 
-export function makeServiceContext(o: ServiceRuntimeOptions): HoneypotContext {
+export function makeServiceContext(o: ServiceRuntimeOptions): ServiceContext {
   const caps = o.artifactCaps ?? DEFAULT_ARTIFACT_CAPS
   const quota = o.quota ?? (o.artifactsDir ? new DeckyQuota(o.artifactsDir, caps.maxDeckyBytes) : deckyQuota(o.artifactsRoot, o.decky.name, caps))
   const key = deckyKeyOf(o)

@@ -3,21 +3,22 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer, connect, type Server } from 'node:net'
+import { connect } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { BaseService } from '../services/base.js'
-import type { EmulatorFactory, HoneypotContext } from './context.js'
+import type { EmulatorFactory } from './context.js'
+import type { ServiceContext } from './service-context.js'
 import { makeServiceContext } from './service-runtime.js'
 import { MemorySink } from '../../test/helpers/memory-sink.js'
 import { BACKOFF_MS, ServiceSupervisor, serviceScope } from './supervisor.js'
-import { installCrashGuard } from '../engines/local/crash-guard.js'
+import { installCrashGuard } from './crash-guard.js'
 
 class FakeService extends BaseService {
   readonly name = 'fake'
   readonly ports = [7]
 }
 
-async function fakeContext(t: TestContext, sink = new MemorySink()): Promise<{ ctx: HoneypotContext; sink: MemorySink }> {
+async function fakeContext(t: TestContext, sink = new MemorySink()): Promise<{ ctx: ServiceContext; sink: MemorySink }> {
   const home = await mkdtemp(join(tmpdir(), 'decnet-sup-'))
   t.after(() => rm(home, { recursive: true, force: true }))
   const ctx = makeServiceContext({
@@ -34,28 +35,19 @@ async function fakeContext(t: TestContext, sink = new MemorySink()): Promise<{ c
 }
 
 /** An emulator that listens on a free port and counts its starts; `onData` runs per chunk. */
-function echoFactory(counter: { starts: number; servers: Server[] }, onData?: (d: Buffer) => void): EmulatorFactory {
-  return (ctx) => {
-    let server: Server | undefined
-    return {
-      async start() {
-        counter.starts++
-        server = createServer((sock) => {
-          const s = ctx.accept(sock)
-          if (!s) return
-          sock.on('data', (d: Buffer) => {
-            onData?.(d)
-            sock.write(d)
-          })
+function echoFactory(counter: { starts: number; ports: number[] }, onData?: (d: Buffer) => void): EmulatorFactory {
+  return (ctx) => ({
+    async start() {
+      counter.starts++
+      const bound = await ctx.listenTcp(7, (sock) => {
+        sock.on('data', (d: Buffer) => {
+          onData?.(d)
+          sock.write(d)
         })
-        counter.servers.push(server)
-        await new Promise<void>((resolve) => server?.listen(0, ctx.bindAddress, resolve))
-      },
-      async stop() {
-        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
-      },
-    }
-  }
+      })
+      counter.ports.push(bound.port)
+    },
+  })
 }
 
 async function until(cond: () => boolean, ms = 2000): Promise<void> {
@@ -66,14 +58,9 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
   }
 }
 
-const portOf = (s: Server | undefined) => {
-  const a = s?.address()
-  return typeof a === 'object' && a ? a.port : 0
-}
-
 test('supervisor: a crash is a service_error event and the service restarts after the backoff', async (t) => {
   const { ctx, sink } = await fakeContext(t)
-  const counter = { starts: 0, servers: [] as Server[] }
+  const counter = { starts: 0, ports: [] as number[] }
   const sup = new ServiceSupervisor(ctx, echoFactory(counter))
   t.after(() => sup.stop())
   assert.equal(await sup.start(), true)
@@ -120,8 +107,8 @@ test('supervisor: a start that throws is retried; EACCES makes the service unava
 
 test('crash guard: an error inside the service scope restarts that service only; others are logged', async (t) => {
   const { ctx } = await fakeContext(t)
-  const a = new ServiceSupervisor(ctx, echoFactory({ starts: 0, servers: [] }))
-  const b = new ServiceSupervisor(ctx, echoFactory({ starts: 0, servers: [] }))
+  const a = new ServiceSupervisor(ctx, echoFactory({ starts: 0, ports: [] }))
+  const b = new ServiceSupervisor(ctx, echoFactory({ starts: 0, ports: [] }))
   t.after(() => Promise.all([a.stop(), b.stop()]))
   await a.start()
   await b.start()
@@ -139,13 +126,13 @@ test('crash guard: an error inside the service scope restarts that service only;
 
 test('a throw in a connection handler costs that connection only', async (t) => {
   const { ctx, sink } = await fakeContext(t)
-  const counter = { starts: 0, servers: [] as Server[] }
+  const counter = { starts: 0, ports: [] as number[] }
   const sup = new ServiceSupervisor(ctx, echoFactory(counter, (d) => {
     if (d.toString() === 'crash') throw new Error('parser bug')
   }))
   t.after(() => sup.stop())
   await sup.start()
-  const port = portOf(counter.servers[0])
+  const port = counter.ports[0] as number
   const bad = connect(port, '127.0.0.1', () => bad.write('crash'))
   bad.on('error', () => {})
   await new Promise((r) => bad.on('close', r))
@@ -164,10 +151,11 @@ test('connection caps: per source IP and per service, refused with connection_re
   const sink = new MemorySink()
   const home = await mkdtemp(join(tmpdir(), 'decnet-caps-'))
   t.after(() => rm(home, { recursive: true, force: true }))
-  const ctx = makeServiceContext({
+  const service = makeServiceContext({
     decky: { name: 'decky-01', hostname: 'SRV-A', ip: '127.0.0.1', osFamily: 'linux', distro: 'debian' },
     plugin: new FakeService(),
     bindAddress: '127.0.0.1',
+    portMap: new Map([[7, 0]]),
     sink,
     home,
     artifactsRoot: join(home, 'a'),
@@ -175,17 +163,15 @@ test('connection caps: per source IP and per service, refused with connection_re
     limits: { maxConnectionsPerIp: 2, maxConnections: 3 },
   })
   const accepted: string[] = []
-  const server = createServer((sock) => {
-    const s = ctx.accept(sock)
-    if (s) accepted.push(s.peer.ip)
+  const { ctx, scope } = service.openScope()
+  const { port } = await ctx.listenTcp(7, (_sock, s) => {
+    accepted.push(s.peer.ip)
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const clients: import('node:net').Socket[] = []
   t.after(async () => {
     clients.forEach((c) => c.destroy())
-    await new Promise<void>((r) => server.close(() => r()))
+    await scope.close()
   })
-  const port = portOf(server)
   const open = (from: string) =>
     new Promise<import('node:net').Socket>((resolve) => {
       const c = connect({ port, host: '127.0.0.1', localAddress: from }, () => resolve(c))

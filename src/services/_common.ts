@@ -12,7 +12,7 @@ export function quarantineVolume(deckyName: string, dir: string, target: string)
  * Hex of the decky key (SeededRng.deckyKey) the composer gives every emulated
  * service container through its secret env file; never the install secret.
  */
-export const DECKY_SEED_ENV = 'DECNET_DECKY_SEED'
+export const DECKY_KEY_ENV = 'DECNET_DECKY_KEY'
 
 /** Tells run-service to store the service's artifacts in the mount's in-container path. */
 export const QUARANTINE_DIR_ENV = 'DECNET_QUARANTINE_DIR'

@@ -8,7 +8,7 @@
 // compose v1 and v2 disagree on quotes, `$`, `#` and whitespace), so a value
 // outside a plain character set is written as `b64:<base64 of UTF-8>`;
 // configFromEnv decodes that prefix for secret fields, and textarea fields
-// decode it anyway (framework.md §1.3).
+// decode it anyway.
 import type { ConfigField } from './base.js'
 import type { ServiceConfig, ServiceConfigValue } from '../config/model.js'
 

@@ -1,4 +1,4 @@
-// validateCfg coercion rules (framework.md §1.3), resolveConfig defaults,
+// validateCfg coercion rules, resolveConfig defaults,
 // CustomService fragments and command splitting.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'

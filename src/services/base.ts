@@ -149,7 +149,7 @@ export abstract class BaseService {
   }
 
   /**
-   * Coerce persona values through the schema (framework.md §1.3): undeclared
+   * Coerce persona values through the schema: undeclared
    * keys and empty values are dropped; a bad value throws ServiceConfigError.
    */
   validateCfg(raw: Record<string, unknown> | null | undefined): ServiceConfig {

@@ -1,5 +1,5 @@
 // The contract every service plugin keeps, run for each of the 29, plus the
-// catalogue itself (framework.md §1.8 with the §9 fixes) as a fixture.
+// catalogue itself (upstream's services, with our fixes) as a fixture.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'

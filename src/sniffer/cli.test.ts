@@ -8,7 +8,7 @@ import { fingerprintFile, fingerprintRows } from '../cli/commands/fingerprint.js
 import { captureFilter, fleetFilter } from './live.js'
 import { main } from '../cli/main.js'
 import { LiveSource } from './capture/sources.js'
-import { clientHelloBody, conversation, ext, handshake, pcapngFile, records, serverHelloBody } from './synth.js'
+import { clientHelloBody, conversation, ext, handshake, pcapngFile, records, serverHelloBody } from '../../test/helpers/sniffer-synth.js'
 
 const HELLO = records(handshake(1, clientHelloBody({ ciphers: [0x1301, 0xc02f], extensions: [ext.sni('cli.example'), ext.alpn(['http/1.1']), ext.versions([0x0304])] })))
 const SERVER = records(handshake(2, serverHelloBody(0x0303, 0x1301, [{ type: 43, data: Buffer.from([3, 4]) }])))

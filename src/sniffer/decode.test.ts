@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { addressText, decodeTcp, ipv6Text, newSegment } from './decode.js'
 import { LINKTYPE } from './capture/packet.js'
-import { ethTcp, ipTcp, type TcpFrame } from './synth.js'
+import { ethTcp, ipTcp, type TcpFrame } from '../../test/helpers/sniffer-synth.js'
 
 const F: TcpFrame = { src: '10.0.0.5', dst: '192.168.1.20', sport: 51000, dport: 443, seq: 0xfffffff0, ack: 7, flags: 0x18, ttl: 51, payload: Buffer.from('hello') }
 const F6: TcpFrame = { ...F, src: '2001:db8::5', dst: 'fe80::1:2', ttl: 60 }

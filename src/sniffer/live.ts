@@ -2,6 +2,7 @@
 // `decnet sniff` (alone) and `decnet deploy --sniff IF` (with the fleet).
 import { UserError } from '../errors.js'
 import type { EventSink } from '../events/sink.js'
+import type { LogFn } from '../log.js'
 import { LiveSource } from './capture/sources.js'
 import { Sniffer, type DeckyResolver } from './sniffer.js'
 
@@ -12,7 +13,8 @@ export interface LiveSnifferOptions {
   sink: EventSink
   resolveDecky: DeckyResolver
   tcpdump?: string
-  onLog?: (line: string) => void
+  /** tcpdump's stderr lines (default: dropped; the CLI prints them). */
+  onLog?: LogFn
 }
 
 export interface LiveSniffer {

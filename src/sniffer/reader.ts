@@ -1,5 +1,5 @@
 // A cursor over a Buffer whose reads return undefined on a short read and
-// never throw (STYLE §2: parsing that cannot overrun).
+// never throw (parsing that cannot overrun).
 export class Reader {
   constructor(
     private readonly buf: Buffer,

@@ -9,12 +9,12 @@ import { Sniffer, type SnifferOptions } from './sniffer.js'
 import { readCapture } from './capture/pcap-reader.js'
 import { LINKTYPE, type RawPacket } from './capture/packet.js'
 import { parseClientHello } from './tls/hello.js'
-import { ja3 } from './tls/ja3.js'
-import { ja4 } from './tls/ja4.js'
+import { ja3 } from '../fingerprints/ja3.js'
+import { ja4 } from '../fingerprints/ja4.js'
 import {
   clientHelloBody, conversation, ethTcp, ext, handshake, kexinitPacket, pcapFile, records, serverHelloBody, split,
   type Conversation,
-} from './synth.js'
+} from '../../test/helpers/sniffer-synth.js'
 
 const X25519MLKEM768 = 0x11ec
 const PQ_HELLO = clientHelloBody({

@@ -10,17 +10,17 @@ import { TCP_FLAG, addressText, decodeTcp, newSegment, type TcpSegment } from '.
 import { Deduper } from './dedup.js'
 import { Flow, PROTO } from './flow.js'
 import { FlowTable, hash4 } from './flow-table.js'
-import { ja4l } from './foxio/ja4l.js'
-import { ja4s } from './foxio/ja4s.js'
+import { ja4l } from '../fingerprints/foxio/ja4l.js'
+import { ja4s } from '../fingerprints/foxio/ja4s.js'
 import { DEFAULT_LIMITS, type SnifferLimits } from './limits.js'
-import { toolOf } from '../store/tools.js'
-import { hassh, hasshServer } from './ssh/hassh.js'
+import { toolOf } from '../fingerprints/tools.js'
+import { hassh, hasshServer } from '../fingerprints/hassh.js'
 import { SshReader, type SshProgress } from './ssh/ident.js'
 import { ByteBudget, StreamBuffer } from './tcp/stream-buffer.js'
 import { HandshakeReader, type ReaderResult } from './tls/handshake-reader.js'
 import { HANDSHAKE, parseClientHello, parseServerHello, versionText } from './tls/hello.js'
-import { ja3, ja3s } from './tls/ja3.js'
-import { ja4 } from './tls/ja4.js'
+import { ja3, ja3s } from '../fingerprints/ja3.js'
+import { ja4 } from '../fingerprints/ja4.js'
 
 /** Maps a destination address to the decky that owns it (the fleet state). */
 export type DeckyResolver = (ip: string) => string | undefined

@@ -210,3 +210,18 @@ test('a failing store costs the batch, counted and reported, never an exception 
   assert.equal(ing.stats.failedBatches, 1)
   assert.match(errors[0] ?? '', /store is closed/)
 })
+
+test('without onError, failed batches go to the injected log, throttled (1st, 10th, 100th …)', async (t) => {
+  const { store } = tempStore(t)
+  const lines: string[] = []
+  const ing = new Ingester(store, { batchSize: 1, log: (m) => lines.push(m) })
+  await store.close()
+  for (let i = 0; i < 12; i++) {
+    ing.write(ev('ssh', 'connect', { src_ip: '192.0.2.1' }))
+    await ing.flush()
+  }
+  assert.equal(ing.stats.failedBatches, 12)
+  assert.equal(lines.length, 2)
+  assert.match(lines[0] ?? '', /^ingest: .*store is closed.* \(1 failed batch\)$/)
+  assert.match(lines[1] ?? '', /\(10 failed batches\)$/)
+})

@@ -5,6 +5,7 @@
 // are written as one transaction (up to maxBatch events): fewer commits, same latency.
 import { eventTime, type DecnetEvent } from '../events/event.js'
 import type { EventSink } from '../events/sink.js'
+import { stderrLog, type LogFn } from '../log.js'
 import { deriveBatch } from './rules.js'
 import type { RejectRow, Store } from './types.js'
 
@@ -22,8 +23,10 @@ export interface IngesterOptions {
   flushMs?: number
   maxBatch?: number
   maxQueued?: number
-  /** Called when a batch cannot be written (default: one line on stderr). */
+  /** Called when a batch cannot be written (default: a throttled line through `log`). */
   onError?: (e: Error) => void
+  /** Where the default onError writes (default: `decnet: …` lines on stderr). */
+  log?: LogFn
 }
 
 export interface IngestStats {
@@ -38,7 +41,7 @@ export interface IngestStats {
 export class Ingester implements EventSink {
   readonly stats: IngestStats = { received: 0, written: 0, dropped: 0, rejected: 0, badSecrets: 0, failedBatches: 0 }
   readonly #store: Store
-  readonly #opts: Required<Omit<IngesterOptions, 'onError'>>
+  readonly #opts: Required<Omit<IngesterOptions, 'onError' | 'log'>>
   readonly #onError: (e: Error) => void
   #pending: { ev: DecnetEvent; raw?: string | undefined }[] = []
   #rejects: RejectRow[] = []
@@ -56,12 +59,13 @@ export class Ingester implements EventSink {
       maxBatch: Math.max(opts.maxBatch ?? INGEST_DEFAULTS.maxBatch, opts.batchSize ?? INGEST_DEFAULTS.batchSize),
       maxQueued: opts.maxQueued ?? INGEST_DEFAULTS.maxQueued,
     }
-    // By default: one stderr line for the 1st, 10th, 100th … failed batch, not one per batch.
+    // By default: one log line for the 1st, 10th, 100th … failed batch, not one per batch.
+    const log = opts.log ?? stderrLog()
     this.#onError =
       opts.onError ??
       ((e) => {
         const n = this.stats.failedBatches
-        if (Number.isInteger(Math.log10(n))) process.stderr.write(`decnet: ingest: ${e.message} (${n} failed batch${n === 1 ? '' : 'es'})\n`)
+        if (Number.isInteger(Math.log10(n))) log(`ingest: ${e.message} (${n} failed batch${n === 1 ? '' : 'es'})`)
       })
   }
 

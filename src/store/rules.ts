@@ -1,4 +1,4 @@
-// Event → rows: the ingester's rules (framework.md §5.5, fixed).
+// Event → rows: the ingester's rules (fields: docs/events.md).
 //  - every event → `events`
 //  - `secret_b64` (strict base64) → `credentials`; principal = principal ?? username
 //  - ja3/ja3s/ja4/ja4s/ja4l/ja4h/ja4_quic/hassh/hassh_server/jarm fields → one fingerprint each
@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { DecnetEvent, EventFields } from '../events/event.js'
 import { ATTACKER_LIST_CAPS, mergeList } from './attackers.js'
-import { toolOf } from './tools.js'
+import { toolOf } from '../fingerprints/tools.js'
 import type { ArtifactRow, AttackerUpdate, Batch, CredentialRow, EventRow, FingerprintRow } from './types.js'
 
 export const INGEST_LIMITS = Object.freeze({

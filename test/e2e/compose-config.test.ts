@@ -52,10 +52,10 @@ test('docker-compose config accepts every plugin on one fleet and merges the sec
   assert.match(stdout, new RegExp(`SSH_ROOT_PASSWORD: b64:${Buffer.from('pa$word #1').toString('base64')}`))
   assert.match(stdout, /decky-02-wiki_app:/)
   assert.doesNotMatch(stdout, /sniffer/)
-  // the decky seed reaches every emulated container through its env file
+  // the decky key reaches every emulated container through its env file
   const seed = createHmac('sha256', installSecret).update('decky:decky-02').digest('hex')
   assert.equal(yaml.includes(seed), false)
-  assert.equal(stdout.split(`DECNET_DECKY_SEED: ${seed}`).length - 1, slugs.slice(15).filter((s) => s !== 'sniffer').length)
+  assert.equal(stdout.split(`DECNET_DECKY_KEY: ${seed}`).length - 1, slugs.slice(15).filter((s) => s !== 'sniffer').length)
 })
 
 test('docker-compose config keeps a literal $ of an inline secret', async (t) => {

@@ -17,7 +17,7 @@ import tls from 'node:tls'
 import ssh2 from 'ssh2'
 import type { DecnetEvent } from '../../src/events/event.js'
 import { FileSource, LiveSource, PcapFormatError, Sniffer, readCapture } from '../../src/sniffer/index.js'
-import { clientHelloBody, ext, handshake, records } from '../../src/sniffer/synth.js'
+import { clientHelloBody, ext, handshake, records } from '../helpers/sniffer-synth.js'
 
 // ---- helpers -------------------------------------------------------------------
 

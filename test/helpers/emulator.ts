@@ -11,9 +11,12 @@ import { loadServices, getService } from '../../src/services/registry.js'
 import { makeServiceContext } from '../../src/runtime/service-runtime.js'
 import { MemorySink } from './memory-sink.js'
 import type { DeckyIdentity, HoneypotContext, ServiceLimits } from '../../src/runtime/context.js'
+import type { ListenerScope } from '../../src/runtime/listeners.js'
 
 export interface StartedEmulator {
   host: string
+  /** The start's sockets (what is bound, open sessions). */
+  scope: ListenerScope
   port(declared: number): number
   ctx: HoneypotContext
   sink: MemorySink
@@ -84,7 +87,7 @@ export async function startEmulator(
     distro: 'debian',
     ...opts.decky,
   }
-  const ctx = makeServiceContext({
+  const service = makeServiceContext({
     decky,
     plugin,
     rawConfig: config,
@@ -96,13 +99,22 @@ export async function startEmulator(
     installSecret: opts.installSecret ?? randomBytes(32),
     limits: opts.limits,
   })
+  // one start attempt, as the supervisor runs it, but a failure throws here
+  const { ctx, scope } = service.openScope()
   const hp = factory(ctx)
-  await hp.start()
+  try {
+    await hp.start()
+  } catch (e) {
+    await scope.close()
+    await rm(home, { recursive: true, force: true })
+    throw e
+  }
   let stopped = false
   const stop = async () => {
     if (stopped) return
     stopped = true
-    await hp.stop()
+    await scope.close()
+    await hp.stop?.()
     await rm(home, { recursive: true, force: true })
   }
   t.after(stop)
@@ -114,6 +126,7 @@ export async function startEmulator(
       return p
     },
     ctx,
+    scope,
     sink,
     artifactsDir,
     home,

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { Collector, COLLECTOR_LIMITS, endpointUrl, parseListen, type CollectorLimits } from '../../collector/index.js'
 import { UserError } from '../../errors.js'
+import { stderrLog } from '../../log.js'
 import { Ingester, openStore, type Store } from '../../store/index.js'
 
 export interface CollectOptions {
@@ -56,8 +57,9 @@ export async function startCollect(opts: CollectOptions, store?: Store): Promise
   if (idle) limits.idleTimeoutMs = idle * 1000
   const own = store === undefined
   const st = store ?? openStore()
-  const ingester = new Ingester(st)
-  const collector = new Collector({ listen, sink: ingester, tls, limits })
+  const log = stderrLog()
+  const ingester = new Ingester(st, { log })
+  const collector = new Collector({ listen, sink: ingester, tls, limits, log })
   try {
     await collector.start()
   } catch (e) {

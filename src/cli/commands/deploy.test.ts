@@ -31,7 +31,7 @@ test('deploy --dry-run (docker): writes the compose file and secret env files, p
   assert.deepEqual(Object.keys(doc.services).sort(), ['decky-01', 'decky-01-http', 'decky-01-ssh', 'decky-02', 'decky-02-http', 'decky-02-ssh'])
   assert.match(r.out, /^Decky +IP +OS +Hostname +Services +Ports$/m)
   assert.match(r.out, /^decky-01 {2}192\.168\.77\.\d+ +linux +\S+ +http, ssh +80,443,22$/m)
-  // every service has one: ssh for its bait passwords, both for the decky seed (DECNET_DECKY_SEED)
+  // every service has one: ssh for its bait passwords, both for the decky key (DECNET_DECKY_KEY)
   assert.match(r.out, new RegExp(`wrote ${output} and 4 secret env file\\(s\\)`))
   assert.equal(existsSync(join(home, 'state.json')), false)
 })

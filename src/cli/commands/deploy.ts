@@ -1,5 +1,7 @@
-// decnet deploy: resolve the fleet, then run it on the local engine (this
-// host, no root, no Docker: the default) or write/run a compose file (docker).
+// decnet deploy: resolve the fleet, then hand it to an engine (see
+// src/engines/registry.ts): the local engine runs it on this host (no root, no
+// Docker: the default), the docker engine writes/runs a compose file. This
+// command parses flags and renders; what runs where is the engine's.
 import { Command, Option } from 'commander'
 import type { FleetConfig } from '../../config/model.js'
 import { resolveFleet, type FleetOptions } from '../../config/fleet.js'
@@ -7,20 +9,15 @@ import { registerCustomService, hasService, loadServices } from '../../services/
 import { CustomService } from '../../services/base.js'
 import { UserError } from '../../errors.js'
 import { decnetHome } from '../../runtime/paths.js'
-import { installSecret } from '../../runtime/install.js'
-import { FanoutSink } from '../../events/sink.js'
-import { checkInterfaceName, fleetFilter, startLiveSniffer, type LiveSniffer } from '../../sniffer/live.js'
-import type { EventSink } from '../../events/sink.js'
-import { openStore, Ingester } from '../../store/index.js'
-import type { EngineName, EnginePlan } from '../../engines/engine.js'
-import { runnable } from '../../engines/engine.js'
-import { FLEET_HEADERS, fleetRows, skippedSummary } from '../../engines/fleet-table.js'
-import { ConsoleFeed } from '../../engines/feed.js'
-import { LocalEngine } from '../../engines/local/index.js'
+import { readInstallSecret } from '../../runtime/install.js'
+import type { EngineName, EnginePlan, RunningDeployment } from '../../engines/engine.js'
+import { checkEngineFlags, engineDescriptor, engineNames, type EngineDescriptor } from '../../engines/registry.js'
 import { parsePortOffset } from '../../engines/local/ports.js'
-import { detach, readFleetFile } from '../../engines/local/detach.js'
-import { DockerEngine, DEFAULT_COMPOSE_FILE } from '../../engines/docker/index.js'
-import { logTargetSink } from '../../engines/log-target.js'
+import { readFleetFile } from '../../engines/fleet-file.js'
+import { DEFAULT_COMPOSE_FILE } from '../../engines/docker/index.js'
+import { FLEET_HEADERS, fleetRows, skippedSummary } from '../fleet-table.js'
+import { ConsoleFeed } from '../feed.js'
+import { exitAfterGrace } from '../process-exit.js'
 import { printTable } from '../table.js'
 
 export interface DeployFlags {
@@ -53,10 +50,9 @@ export interface DeployFlags {
 const list = (s: string | undefined): string[] | undefined =>
   s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean)
 
+/** --engine, else local (docker for --dry-run). */
 export function engineOf(flags: DeployFlags): EngineName {
-  const e = flags.engine ?? (flags.dryRun ? 'docker' : 'local')
-  if (e !== 'local' && e !== 'docker') throw new UserError('FLAG_INVALID', `--engine: "${e}" is not one of local, docker`)
-  return e
+  return engineDescriptor(flags.engine ?? (flags.dryRun ? 'docker' : 'local')).name
 }
 
 function deckyCount(raw: string | undefined): number | undefined {
@@ -65,8 +61,8 @@ function deckyCount(raw: string | undefined): number | undefined {
   return Number(raw)
 }
 
-export function fleetOptions(flags: DeployFlags, engine: EngineName, seed?: Buffer): FleetOptions {
-  const o: FleetOptions = { engine }
+export function fleetOptions(flags: DeployFlags, addressing: EngineDescriptor['addressing'], seed?: Buffer): FleetOptions {
+  const o: FleetOptions = { engine: addressing }
   if (seed) o.seed = seed
   if (flags.config !== undefined) o.config = flags.config
   const n = deckyCount(flags.deckies)
@@ -117,169 +113,89 @@ const stdio: Output = {
 }
 
 export async function deployCommand(flags: DeployFlags, io: Output = stdio): Promise<void> {
-  const engine = engineOf(flags)
+  const engine = engineDescriptor(engineOf(flags))
   const portOffset = parsePortOffset(flags.portOffset)
-  if (flags.fleetFile) return runDetachedChild(flags, portOffset)
-  if (engine === 'docker') {
-    if (flags.address) throw new UserError('FLAG_INVALID', '--address is for the local engine; the docker engine takes --subnet/--ip-start')
-    if (portOffset) throw new UserError('FLAG_INVALID', '--port-offset is for the local engine; containers own their addresses')
-    if (flags.detach) throw new UserError('FLAG_INVALID', '--detach is for the local engine; docker compose already runs in the background')
-    if (flags.sniff) throw new UserError('FLAG_INVALID', '--sniff is for the local engine; run decnet sniff --interface on the docker host')
-    return deployDocker(flags, io)
-  }
-  if (flags.output || flags.inlineSecrets) {
-    throw new UserError('FLAG_INVALID', '--output and --inline-secrets are for --engine docker (the local engine writes no compose file)')
-  }
-  await loadServices()
-  if (flags.sniff !== undefined) checkInterfaceName('--sniff', flags.sniff)
-  const home = decnetHome()
-  const fleet = await resolveFleet(fleetOptions(flags, 'local', installSecret(home)))
-  await registerCustom(fleet)
-  const checker = new LocalEngine({ home, portOffset })
-  const plan = await checker.check(fleet)
-  printPlan(plan)
-  if (flags.dryRun) {
-    io.out(`dry run: nothing bound. ${runnableCount(plan)} services would listen on ${plan.deckies.length} deckies.`)
-    return
-  }
-  if (flags.detach) {
-    const entry = process.argv[1]
-    if (!entry) throw new UserError('DEPLOY_FAILED', '--detach: cannot find the decnet entry script')
-    const d = await detach({
-      home, fleet, portOffset, entry, execArgv: process.execArgv,
-      ...(fleet.logTarget ? { logTarget: fleet.logTarget } : {}),
-      ...(flags.sniff ? { sniff: flags.sniff } : {}),
-    })
-    io.out(`${runnableCount(plan)} services up on ${plan.deckies.length} deckies, in the background (pid ${d.pid}; log ${d.logPath}).`)
-    io.out('follow events:  decnet logs -f')
-    io.out('stop:           decnet teardown --all')
-    return
-  }
-  await runForeground(fleet, { home, portOffset, io, feed: true, sniff: flags.sniff })
-}
-
-function runnableCount(plan: EnginePlan): number {
-  return plan.deckies.reduce((n, d) => n + runnable(d).length, 0)
-}
-
-async function runDetachedChild(flags: DeployFlags, portOffset: number): Promise<void> {
-  const fleet = readFleetFile(flags.fleetFile as string)
-  if (flags.logTarget) fleet.logTarget = flags.logTarget
-  await registerCustom(fleet)
-  await runForeground(fleet, { home: decnetHome(), portOffset, io: stdio, feed: false, sniff: flags.sniff })
-}
-
-interface ForegroundOptions {
-  home: string
-  portOffset: number
-  io: Output
-  /** Print the live event feed (off in the --detach child: the store has it). */
-  feed: boolean
-  /** Interface to fingerprint handshakes on (tcpdump; needs CAP_NET_RAW). */
-  sniff?: string | undefined
-}
-
-async function runForeground(fleet: FleetConfig, o: ForegroundOptions): Promise<void> {
-  const store = openStore(o.home)
-  const ingester = new Ingester(store)
-  const sinks: EventSink[] = [ingester]
-  // held until the fleet is up: a refused deploy ends in one line, not in a feed
-  const feed = o.feed ? new ConsoleFeed(o.io.out, { held: true }) : undefined
-  if (feed) sinks.push(feed)
-  const forwarder = fleet.logTarget ? await logTargetSink(fleet.logTarget) : undefined
-  if (forwarder) sinks.push(forwarder)
-  const sink = new FanoutSink(sinks, (e) => o.io.err(`decnet: event sink failed: ${e.message}`))
-  const progress = (done: number, total: number) => {
-    if (o.io.isTTY) process.stdout.write(`\rstarting ${done}/${total} services…`)
-  }
-  const engine = new LocalEngine({
-    home: o.home,
-    portOffset: o.portOffset,
-    sink,
-    onProgress: progress,
-    log: (m) => o.io.err(`decnet: ${m}`),
-    ...(fleet.logTarget ? { logTarget: fleet.logTarget } : {}),
-    ...(process.env.DECNET_DETACHED ? { logPath: `${o.home}/decnet.log` } : {}),
+  checkEngineFlags(engine.name, {
+    address: flags.address, portOffset, detach: flags.detach, sniff: flags.sniff, output: flags.output, inlineSecrets: flags.inlineSecrets,
   })
-  let deployment
+  const home = decnetHome()
+  const runner = engine.create({
+    home, portOffset, detach: flags.detach === true, inlineSecrets: flags.inlineSecrets === true,
+    ...(flags.sniff !== undefined ? { sniff: flags.sniff } : {}),
+    ...(flags.output !== undefined ? { output: flags.output } : {}),
+  })
+  await loadServices()
+  // --fleet-file: this is the --detach child, given the fleet its parent resolved and showed
+  const child = flags.fleetFile !== undefined
+  const fleet = child ? readFleetFile(flags.fleetFile as string) : await resolveFleet(fleetOptions(flags, engine.addressing, readInstallSecret(home)))
+  if (child && flags.logTarget) fleet.logTarget = flags.logTarget
+  await registerCustom(fleet)
+  const plan = await runner.plan(fleet)
+  if (!child) printPlan(plan)
+  if (flags.dryRun) {
+    for (const line of await runner.preview(fleet, plan)) io.out(line)
+    return
+  }
+  // held until the fleet is up: a refused deploy ends in one line, not in a feed
+  const feed = child ? undefined : new ConsoleFeed(io.out, { held: true })
+  let progressShown = false
+  let applied
   try {
-    deployment = await engine.deploy(fleet)
+    applied = await runner.apply(fleet, plan, {
+      ...(feed ? { feed } : {}),
+      onProgress: (done, total) => {
+        if (!io.isTTY) return
+        progressShown = true
+        process.stdout.write(`\rstarting ${done}/${total} services…`)
+      },
+      log: (line) => io.err(`decnet: ${line}`),
+      relaunch: { entry: process.argv[1], execArgv: process.execArgv },
+    })
   } catch (e) {
-    if (o.io.isTTY) process.stdout.write('\n')
+    if (progressShown) process.stdout.write('\n')
     feed?.discard()
-    await ingester.close()
-    await forwarder?.close?.()
+    exitAfterGrace() // a refused deploy ends too, whatever it had opened
     throw e
   }
-  if (o.io.isTTY) process.stdout.write('\r\x1b[K')
-  const snap = deployment.runtime.snapshot()
+  if (progressShown) process.stdout.write('\r\x1b[K')
+  for (const line of applied.notes) io.out(line)
+  if (applied.running) await runUntilStopped(applied.running, feed, io)
+}
+
+/** The deckies run in this process: report them, show the feed, stop on Ctrl-C / SIGTERM / teardown, then end. */
+async function runUntilStopped(running: RunningDeployment, feed: ConsoleFeed | undefined, io: Output): Promise<void> {
+  const snap = running.snapshot()
   const up = snap.reduce((n, d) => n + d.services.filter((s) => s.state === 'running').length, 0)
-  o.io.out(`${up} services up on ${snap.length} deckies`)
-  for (const f of deployment.runtime.failing()) o.io.err(`decnet: ${f.decky}/${f.service} failed to start (retrying): ${f.error}`)
-  const sniffer = o.sniff ? startFleetSniffer(o.sniff, fleet, sink, o.io) : undefined
+  io.out(`${up} services up on ${snap.length} deckies`)
+  for (const f of running.failing()) io.err(`decnet: ${f.decky}/${f.service} failed to start (retrying): ${f.error}`)
   if (feed) {
-    o.io.out('Events follow (Ctrl-C stops the fleet; decnet bounty shows credentials):')
+    io.out('Events follow (Ctrl-C stops the fleet; decnet bounty shows credentials):')
     feed.release()
   }
-
   let signals = 0
   const onSignal = (sig: NodeJS.Signals) => {
     if (++signals > 1) process.exit(130) // a second Ctrl-C: no more waiting
-    o.io.err(`decnet: ${sig}: stopping ${snap.length} deckies…`)
-    void deployment.stop()
+    io.err(`decnet: ${sig}: stopping ${snap.length} deckies…`)
+    void running.stop()
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   // keep the event loop alive even if every service is in backoff
   const keepAlive = setInterval(() => {}, 1 << 30)
-  await deployment.done
+  await running.done
   clearInterval(keepAlive)
   process.off('SIGINT', onSignal)
   process.off('SIGTERM', onSignal)
-  await sniffer?.stop()
-  await ingester.close()
-  await forwarder?.close?.()
-  o.io.out('stopped.')
-}
-
-/** The fleet's own sniffer: fingerprints go through the same sinks as every event. A capture failure costs the sniffer, never the fleet. */
-function startFleetSniffer(iface: string, fleet: FleetConfig, sink: EventSink, io: Output): LiveSniffer {
-  const byIp = new Map(fleet.deckies.map((d) => [d.ip, d.name]))
-  const live = startLiveSniffer({
-    interface: iface,
-    filter: fleetFilter([...byIp.keys()]),
-    sink,
-    resolveDecky: (ip) => byIp.get(ip),
-    onLog: (line) => {
-      if (!/^(listening on|\d+ packets)/.test(line)) io.err(`decnet: sniffer: ${line}`)
-    },
-  })
-  live.done.catch((e: Error) => io.err(`decnet: sniffer stopped: ${e.message} (the fleet keeps running)`))
-  return live
-}
-
-async function deployDocker(flags: DeployFlags, io: Output): Promise<void> {
-  await loadServices()
-  const fleet = await resolveFleet(fleetOptions(flags, 'docker'))
-  await registerCustom(fleet)
-  const engine = new DockerEngine({ output: flags.output ?? DEFAULT_COMPOSE_FILE, inlineSecrets: flags.inlineSecrets === true })
-  const plan = await engine.plan(fleet)
-  if (flags.dryRun) {
-    const w = await engine.write(fleet)
-    printPlan(plan)
-    io.out(`wrote ${w.composePath}${w.secretFiles.length ? ` and ${w.secretFiles.length} secret env file(s) in ${w.secretFiles[0]?.replace(/\/[^/]*$/, '')}` : ''}`)
-    return
-  }
-  const w = await engine.deploy(fleet)
-  printPlan(plan)
-  io.out(`deployed with docker compose (project decnet, ${w.composePath})`)
+  io.out('stopped.')
+  // the runner ends now, even if a handle (a socket some emulator left open) would keep it: teardown waits for its pid
+  exitAfterGrace()
 }
 
 export function register(program: Command): void {
   program
     .command('deploy')
     .description('Deploy a fleet of deckies: on this host with the local engine (default; no root, no Docker), or as docker compose services')
-    .addOption(new Option('--engine <engine>', 'local: every decky on its own address of this host; docker: compose file + docker compose (default for --dry-run)').choices(['local', 'docker']))
+    .addOption(new Option('--engine <engine>', 'local: every decky on its own address of this host; docker: compose file + docker compose (default for --dry-run)').choices(engineNames()))
     .option('-c, --config <file>', 'deployment INI (deckies, services, persona keys)')
     .option('-n, --deckies <n>', 'number of deckies (without --config)')
     .option('--services <list>', 'comma-separated services for every decky, e.g. http,ssh')

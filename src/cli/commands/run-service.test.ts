@@ -89,7 +89,7 @@ async function collector(t: { after(fn: () => void): void }): Promise<{ target: 
   }
 }
 
-test('run-service ssh in a container: DECNET_DECKY_SEED gives the local engine host key; uploads land in DECNET_QUARANTINE_DIR', async (t) => {
+test('run-service ssh in a container: DECNET_DECKY_KEY gives the local engine host key; uploads land in DECNET_QUARANTINE_DIR', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'decnet-rs-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const secret = randomBytes(32) // the host's install secret; the container only sees the seed
@@ -102,7 +102,7 @@ test('run-service ssh in a container: DECNET_DECKY_SEED gives the local engine h
     HOSTNAME: 'db-prod-3',
     LOG_TARGET: logs.target,
     SSH_ROOT_PASSWORD: 'S3cr3t!',
-    DECNET_DECKY_SEED: seed,
+    DECNET_DECKY_KEY: seed,
     DECNET_QUARANTINE_DIR: quarantine,
     DECNET_HOME: join(dir, 'container-home'),
   })
@@ -154,9 +154,9 @@ test('run-service ssh in a container: DECNET_DECKY_SEED gives the local engine h
   assert.equal(existsSync(join(dir, 'container-home', 'artifacts')), false)
 })
 
-test('run-service: a malformed DECNET_DECKY_SEED is a user error', async () => {
+test('run-service: a malformed DECNET_DECKY_KEY is a user error', async () => {
   await assert.rejects(
-    runService('http', { bind: '127.0.0.1' }, { NODE_NAME: 'd', DECNET_DECKY_SEED: 'abc', DECNET_HOME: join(tmpdir(), 'decnet-never') }),
-    (e: unknown) => e instanceof UserError && /DECNET_DECKY_SEED: expected 64 hex digits/.test(e.message),
+    runService('http', { bind: '127.0.0.1' }, { NODE_NAME: 'd', DECNET_DECKY_KEY: 'abc', DECNET_HOME: join(tmpdir(), 'decnet-never') }),
+    (e: unknown) => e instanceof UserError && /DECNET_DECKY_KEY: expected 64 hex digits/.test(e.message),
   )
 })

@@ -2,7 +2,7 @@
 // entrypoint of service containers: NODE_NAME (decky), SERVICE (slug, or the
 // argument), HOSTNAME (persona hostname), LOG_TARGET (syslog collector; else
 // RFC 5424 lines on stdout) and the persona variables the plugin's
-// composeFragment set. DECNET_DECKY_SEED (hex, from the composer's secret env
+// composeFragment set. DECNET_DECKY_KEY (hex, from the composer's secret env
 // file) is the decky key, so every container of a decky shows the values the
 // local engine would; DECNET_QUARANTINE_DIR is the bind-mounted quarantine
 // folder artifacts go to.
@@ -12,16 +12,17 @@ import { join, resolve } from 'node:path'
 import { UserError } from '../../errors.js'
 import { getService, loadServices } from '../../services/registry.js'
 import { configFromEnv } from '../../services/_env.js'
-import { DECKY_SEED_ENV, QUARANTINE_DIR_ENV } from '../../services/_common.js'
+import { DECKY_KEY_ENV, QUARANTINE_DIR_ENV } from '../../services/_common.js'
 import { decnetHome } from '../../runtime/paths.js'
-import { installSecret } from '../../runtime/install.js'
-import { DECKY_SEED_BYTES, makeServiceContext } from '../../runtime/service-runtime.js'
+import { readInstallSecret } from '../../runtime/install.js'
+import { DECKY_KEY_BYTES } from '../../runtime/service-runtime.js'
+import { DeckyHost } from '../../runtime/decky-host.js'
 import { ServiceSupervisor } from '../../runtime/supervisor.js'
 import type { DeckyIdentity } from '../../runtime/context.js'
 import type { EventSink } from '../../events/sink.js'
 import { formatEvent } from '../../syslog/index.js'
 import { logTargetSink, type ClosableSink } from '../../engines/log-target.js'
-import { installCrashGuard } from '../../engines/local/crash-guard.js'
+import { installCrashGuard } from '../../runtime/crash-guard.js'
 import { loadEmulator } from '../../engines/local/plan.js'
 import { parsePortOffset } from '../../engines/local/ports.js'
 
@@ -37,13 +38,13 @@ function firstIpv4(): string | undefined {
   return undefined
 }
 
-const SEED_HEX = new RegExp(`^[0-9a-fA-F]{${DECKY_SEED_BYTES * 2}}$`)
+const SEED_HEX = new RegExp(`^[0-9a-fA-F]{${DECKY_KEY_BYTES * 2}}$`)
 
-/** DECNET_DECKY_SEED → the decky key; undefined when unset (then the local install secret seeds). */
-export function deckySeedFromEnv(env: NodeJS.ProcessEnv): Buffer | undefined {
-  const hex = env[DECKY_SEED_ENV]?.trim()
+/** DECNET_DECKY_KEY → the decky key; undefined when unset (then the local install secret seeds). */
+export function deckyKeyFromEnv(env: NodeJS.ProcessEnv): Buffer | undefined {
+  const hex = env[DECKY_KEY_ENV]?.trim()
   if (!hex) return undefined
-  if (!SEED_HEX.test(hex)) throw new UserError('FLAG_INVALID', `${DECKY_SEED_ENV}: expected ${DECKY_SEED_BYTES * 2} hex digits`)
+  if (!SEED_HEX.test(hex)) throw new UserError('FLAG_INVALID', `${DECKY_KEY_ENV}: expected ${DECKY_KEY_BYTES * 2} hex digits`)
   return Buffer.from(hex, 'hex')
 }
 
@@ -64,9 +65,9 @@ export async function runService(slugArg: string | undefined, flags: RunServiceF
     osFamily: env.DECNET_OS || 'linux',
     distro: env.DECNET_DISTRO || 'unknown',
   }
-  const deckySeed = deckySeedFromEnv(env)
+  const deckyKey = deckyKeyFromEnv(env)
   // nothing this process spawns needs the key
-  if (env === process.env) delete process.env[DECKY_SEED_ENV]
+  if (env === process.env) delete process.env[DECKY_KEY_ENV]
   const quarantine = env[QUARANTINE_DIR_ENV]?.trim()
   const sink: ClosableSink = env.LOG_TARGET ? await logTargetSink(env.LOG_TARGET) : stdoutSink
   const home = env.DECNET_HOME || decnetHome()
@@ -76,24 +77,30 @@ export async function runService(slugArg: string | undefined, flags: RunServiceF
   } catch (e) {
     throw new UserError('SERVICE_CONFIG_INVALID', `run-service ${slug}: ${(e as Error).message}`)
   }
-  const ctx = makeServiceContext({
-    decky, plugin, rawConfig: raw, bindAddress: bind, portOffset: parsePortOffset(flags.portOffset), sink, home,
+  const host = new DeckyHost({
+    decky,
+    services: [{ plugin, factory, rawConfig: raw }],
+    bindAddress: bind,
+    portOffset: parsePortOffset(flags.portOffset),
+    sink,
+    home,
     artifactsRoot: env.DECNET_ARTIFACTS_ROOT || join(home, 'artifacts'),
     ...(quarantine ? { artifactsDir: resolve(quarantine) } : {}),
-    ...(deckySeed ? { deckySeed } : { installSecret: installSecret(home) }),
+    ...(deckyKey ? { deckyKey } : { installSecret: readInstallSecret(home) }),
+    log: () => ({ debug() {}, warn: (m) => process.stderr.write(`decnet: ${decky.name}/${slug}: ${m}\n`) }),
   })
-  const supervisor = new ServiceSupervisor(ctx, factory)
-  const guard = installCrashGuard((s) => s === supervisor, (m) => process.stderr.write(`decnet: ${m}\n`))
-  await supervisor.start()
+  const supervisor = host.supervisors.get(slug) as ServiceSupervisor
+  const guard = installCrashGuard((s) => host.owns(s), (m) => process.stderr.write(`decnet: ${m}\n`))
+  await host.start()
   if (supervisor.state !== 'running' && ['EACCES', 'EADDRINUSE', 'EADDRNOTAVAIL'].includes(supervisor.lastErrorCode ?? '')) {
-    await supervisor.stop()
+    await host.stop()
     guard.release()
     throw new UserError('ADDRESS_UNAVAILABLE', `run-service ${slug}: ${supervisor.lastError ?? 'cannot bind'}`)
   }
   return {
     supervisor,
     async stop() {
-      await supervisor.stop()
+      await host.stop()
       guard.release()
       await sink.close?.()
     },
@@ -108,6 +115,11 @@ export function register(program: Command): void {
     .option('--port-offset <n>', 'add N to every port')
     .action(async (slug: string | undefined, flags: RunServiceFlags) => {
       const running = await runService(slug, flags)
+      const s = running.supervisor
+      const where = s.bound.map((b) => `${b.address}:${b.port}${b.proto === 'udp' ? '/udp' : ''}`).join(', ')
+      process.stderr.write(s.state === 'running'
+        ? `decnet: ${s.label} listening on ${where}\n`
+        : `decnet: ${s.label} failed to start (retrying): ${s.lastError ?? s.state}\n`)
       const keepAlive = setInterval(() => {}, 1 << 30)
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve())

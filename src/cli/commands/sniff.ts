@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import type { DecnetEvent } from '../../events/event.js'
 import type { EventSink } from '../../events/sink.js'
 import { Ingester, openStore } from '../../store/index.js'
+import { stderrLog } from '../../log.js'
 import { captureFilter, checkInterfaceName, startLiveSniffer } from '../../sniffer/live.js'
 import { resolverFromFlags } from '../../sniffer/fleet-resolver.js'
 
@@ -35,7 +36,7 @@ export function register(program: Command): void {
       checkInterfaceName('--interface', opts.interface)
       const resolver = resolverFromFlags(opts.decky)
       const store = opts.json ? undefined : openStore()
-      const ingester = store ? new Ingester(store) : undefined
+      const ingester = store ? new Ingester(store, { log: stderrLog() }) : undefined
       const sink: EventSink = {
         write(ev) {
           if (opts.json) process.stdout.write(JSON.stringify(ev) + '\n')

@@ -1,22 +1,25 @@
 // decnet status: the deckies of the current deployment, their services with
 // state and bound ports, whether the runner lives, and what the store holds.
+// A service is never shown 'running' once its runner is gone.
 import type { Command } from 'commander'
 import { decnetHome } from '../../runtime/paths.js'
 import { openStore, type StoreCounts } from '../../store/index.js'
-import { pidAlive, readState, type DeploymentState } from '../../engines/state.js'
-import { describePorts, type ServiceStatus } from '../../engines/engine.js'
+import type { DeploymentPhase } from '../../engines/state.js'
+import { describePorts, type DeckyStatus, type ServiceStatus } from '../../engines/engine.js'
+import { deployedEngine } from '../../engines/registry.js'
 import { printTable } from '../table.js'
 
 export interface StatusReport {
   active: boolean
   engine?: string
+  phase?: DeploymentPhase
   pid?: number
   runner_alive?: boolean
   started_at?: string
   port_offset?: number
   compose_path?: string
   log_path?: string
-  deckies: DeploymentState['deckies']
+  deckies: DeckyStatus[]
   counts?: StoreCounts
 }
 
@@ -34,18 +37,19 @@ async function storeCounts(home: string): Promise<StoreCounts | undefined> {
 }
 
 export async function statusReport(home: string = decnetHome()): Promise<StatusReport> {
-  const state = readState(home)
-  if (!state) return { active: false, deckies: [] }
+  const s = await deployedEngine(home)?.status()
+  if (!s) return { active: false, deckies: [] }
   const counts = await storeCounts(home)
   return {
     active: true,
-    engine: state.engine,
-    ...(state.pid !== undefined ? { pid: state.pid, runner_alive: pidAlive(state.pid) } : {}),
-    started_at: state.started_at,
-    port_offset: state.port_offset,
-    ...(state.compose_path ? { compose_path: state.compose_path } : {}),
-    ...(state.log_path ? { log_path: state.log_path } : {}),
-    deckies: state.deckies,
+    engine: s.engine,
+    phase: s.phase,
+    ...(s.runner ? { pid: s.runner.pid, runner_alive: s.runner.alive } : {}),
+    started_at: s.startedAt,
+    port_offset: s.portOffset,
+    ...(s.composePath ? { compose_path: s.composePath } : {}),
+    ...(s.logPath ? { log_path: s.logPath } : {}),
+    deckies: s.deckies,
     ...(counts ? { counts } : {}),
   }
 }
@@ -54,6 +58,15 @@ function serviceCell(s: ServiceStatus): string {
   if (s.skip) return `${s.name}(${s.skip})`
   const ports = describePorts(s.ports)
   return `${s.name}(${s.state}${ports ? ` ${ports}` : ''}${s.restarts ? `, ${s.restarts} restarts` : ''})`
+}
+
+/** The line under the table: the runner process if the engine has one, else the engine. */
+export function runnerLine(r: StatusReport): string {
+  if (r.pid === undefined) return `engine: ${r.engine}${r.compose_path ? `, compose file ${r.compose_path}` : ''}`
+  const how = !r.runner_alive
+    ? `NOT running (pid ${r.pid} is gone; decnet teardown --all clears the stale state)`
+    : r.phase === 'running' ? `running (pid ${r.pid})` : `${r.phase ?? 'running'} (pid ${r.pid})`
+  return `runner: ${how}, since ${r.started_at}${r.port_offset ? `, port offset ${r.port_offset}` : ''}`
 }
 
 export async function statusCommand(opts: { json?: boolean }, home: string = decnetHome()): Promise<void> {
@@ -70,14 +83,7 @@ export async function statusCommand(opts: { json?: boolean }, home: string = dec
     ['Decky', 'IP', 'Hostname', 'OS', 'Services'],
     r.deckies.map((d) => [d.name, d.ip, d.hostname, d.os, d.services.map(serviceCell).join(', ')]),
   )
-  if (r.engine === 'local') {
-    const alive = r.runner_alive
-      ? `running (pid ${r.pid})`
-      : `NOT running (pid ${r.pid ?? '?'} is gone; decnet teardown --all clears the stale state)`
-    process.stdout.write(`runner: ${alive}, since ${r.started_at}${r.port_offset ? `, port offset ${r.port_offset}` : ''}\n`)
-  } else {
-    process.stdout.write(`engine: ${r.engine}, compose file ${r.compose_path ?? '?'}\n`)
-  }
+  process.stdout.write(runnerLine(r) + '\n')
   if (r.counts) process.stdout.write(`store: ${r.counts.events} events, ${r.counts.credentials} credentials, ${r.counts.artifacts} artifacts, ${r.counts.attackers} attackers\n`)
 }
 

@@ -56,7 +56,7 @@ test('docker engine: network, compose up, state; teardown of one decky then all'
   assert.deepEqual(written.secretFiles, [join(dir, 'secrets', 'decky-01-http.env'), join(dir, 'secrets', 'decky-02-http.env')])
   for (const name of ['decky-01', 'decky-02']) {
     const seed = createHmac('sha256', secret).update(`decky:${name}`).digest('hex')
-    assert.match(readFileSync(join(dir, 'secrets', `${name}-http.env`), 'utf8'), new RegExp(`^DECNET_DECKY_SEED=${seed}$`, 'm'))
+    assert.match(readFileSync(join(dir, 'secrets', `${name}-http.env`), 'utf8'), new RegExp(`^DECNET_DECKY_KEY=${seed}$`, 'm'))
     assert.equal(readFileSync(file, 'utf8').includes(seed), false)
   }
 

@@ -12,11 +12,10 @@ import { generateCompose, writeSecretFiles, LAN_NETWORK } from '../../composer/i
 import { getService, loadServices } from '../../services/registry.js'
 import { CustomService } from '../../services/base.js'
 import { decnetHome } from '../../runtime/paths.js'
-import { installSecret } from '../../runtime/install.js'
+import { readInstallSecret } from '../../runtime/install.js'
 import { UserError } from '../../errors.js'
-import type { Engine, EnginePlan, EngineStatus, PlannedDecky, PlannedPort } from '../engine.js'
-import { readState, removeState, withoutDeckies, writeState } from '../state.js'
-import { assertNoActiveDeployment, stateStatus } from '../local/index.js'
+import type { Applied, Engine, EnginePlan, EngineStatus, PlannedDecky, PlannedPort, TeardownResult } from '../engine.js'
+import { assertNoActiveDeployment, readState, recordStatus, removeState, withoutDeckies, writeState } from '../state.js'
 
 export const COMPOSE_PROJECT = 'decnet'
 export const DEFAULT_COMPOSE_FILE = 'decnet-compose.yml'
@@ -28,7 +27,7 @@ export interface DockerEngineOptions {
   inlineSecrets?: boolean
   /** Where secret env files go; default <home>/secrets. */
   secretsDir?: string
-  /** Seeds the deckies (DECNET_DECKY_SEED); default the install secret of home. */
+  /** Seeds the deckies (DECNET_DECKY_KEY); default the install secret of home. */
   installSecret?: Buffer
 }
 
@@ -68,13 +67,25 @@ export class DockerEngine implements Engine {
     return { engine: 'docker', portOffset: 0, deckies, composePath: this.composePath }
   }
 
-  /** The dry-run: the compose file and the secret env files, nothing else. */
+  /** --dry-run: writes the compose file and the secret env files, nothing else. */
+  async preview(fleet: FleetConfig): Promise<string[]> {
+    const w = await this.write(fleet)
+    const dir = w.secretFiles[0]?.replace(/\/[^/]*$/, '')
+    return [`wrote ${w.composePath}${w.secretFiles.length ? ` and ${w.secretFiles.length} secret env file(s) in ${dir}` : ''}`]
+  }
+
+  async apply(fleet: FleetConfig): Promise<Applied> {
+    const w = await this.deploy(fleet)
+    return { notes: [`deployed with docker compose (project ${COMPOSE_PROJECT}, ${w.composePath})`] }
+  }
+
+  /** The compose file and the secret env files, nothing else. */
   async write(fleet: FleetConfig): Promise<WrittenCompose> {
     await loadServices()
     const out = generateCompose(fleet, {
       ...(this.o.secretsDir ? { secretsDir: this.o.secretsDir } : {}),
       ...(this.o.inlineSecrets ? { inlineSecrets: true } : {}),
-      installSecret: this.o.installSecret ?? installSecret(this.home),
+      installSecret: this.o.installSecret ?? readInstallSecret(this.home),
     })
     mkdirSync(dirname(this.composePath), { recursive: true })
     writeFileSync(this.composePath, out.yaml, { mode: this.o.inlineSecrets ? 0o600 : 0o644 })
@@ -101,17 +112,18 @@ export class DockerEngine implements Engine {
   }
 
   async status(): Promise<EngineStatus | undefined> {
-    return stateStatus(readState(this.home))
+    const state = readState(this.home)
+    return state && recordStatus(state)
   }
 
-  async teardown(names?: string[]): Promise<void> {
+  async teardown(names?: string[]): Promise<TeardownResult> {
     const state = readState(this.home)
     if (!state) throw new UserError('STATE_MISSING', 'No active deployment found.')
     const file = state.compose_path ?? this.composePath
     if (!names?.length) {
       compose(['-f', file, 'down', '--remove-orphans'])
       removeState(this.home)
-      return
+      return { stopped: state.config.deckies.map((d) => d.name), all: true, via: 'docker compose down' }
     }
     for (const n of names) {
       const d = state.config.deckies.find((x) => x.name === n)
@@ -120,7 +132,9 @@ export class DockerEngine implements Engine {
       compose(['-f', file, 'stop', ...keys])
       compose(['-f', file, 'rm', '-f', ...keys])
     }
-    writeState(withoutDeckies(state, names), this.home)
+    const rest = withoutDeckies(state, names)
+    writeState(rest, this.home)
+    return { stopped: names, all: false }
   }
 }
 

@@ -4,7 +4,8 @@
 import type { Server } from 'node:net'
 import type { FleetConfig } from '../../config/model.js'
 import type { EnginePlan } from '../engine.js'
-import { readState, removeState, withoutDeckies, writeState, type DeploymentState } from '../state.js'
+import { readState, removeState, withoutDeckies, writeState, type DeploymentRecord } from '../state.js'
+import { processStartTime } from '../runner-process.js'
 import { closeControlServer, controlSocketPath, startControlServer, type ControlReply, type ControlRequest } from './control.js'
 import type { LocalRuntime } from './runtime.js'
 
@@ -15,12 +16,18 @@ export interface DeploymentOptions {
   home: string
   logPath?: string
   logTarget?: string
+  /**
+   * Keep the record (phase 'stopping') after stop() until release(): the
+   * runner process releases it last, so that `decnet status` never shows the
+   * fleet gone while its runner still runs.
+   */
+  keepRecord?: boolean
 }
 
 export class LocalDeployment {
   readonly done: Promise<void>
   #resolveDone!: () => void
-  #state: DeploymentState
+  #state: DeploymentRecord
   #control: { server: Server; path: string } | undefined
   #refresh: NodeJS.Timeout | undefined
   #stopping: Promise<void> | undefined
@@ -40,6 +47,7 @@ export class LocalDeployment {
       engine: 'local',
       phase: 'starting',
       pid: process.pid,
+      ...pidStart(),
       started_at: now,
       updated_at: now,
       port_offset: plan.portOffset,
@@ -50,7 +58,7 @@ export class LocalDeployment {
     }
   }
 
-  get state(): DeploymentState {
+  get state(): DeploymentRecord {
     return this.#state
   }
 
@@ -98,22 +106,35 @@ export class LocalDeployment {
     return { ok: true, remaining }
   }
 
-  /** Stops every decky, closes the control channel, removes the state file. Idempotent. */
+  /** Stops every decky, closes the control channel, removes the state file (unless keepRecord). Idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#refresh)
       const onDisk = safeRead(this.o.home)
       if (onDisk?.pid === process.pid) writeState({ ...this.#state, phase: 'stopping' }, this.o.home)
-      await this.runtime.stop()
-      if (this.#control) await closeControlServer(this.#control.server, this.#control.path)
-      if (safeRead(this.o.home)?.pid === process.pid) removeState(this.o.home)
-      this.#resolveDone()
+      try {
+        await this.runtime.stop()
+      } finally {
+        if (this.#control) await closeControlServer(this.#control.server, this.#control.path)
+        if (!this.o.keepRecord) this.release()
+        this.#resolveDone()
+      }
     })()
     return this.#stopping
   }
+
+  /** Removes the record if it is still this process's. */
+  release(): void {
+    if (safeRead(this.o.home)?.pid === process.pid) removeState(this.o.home)
+  }
 }
 
-function safeRead(home: string): DeploymentState | undefined {
+function pidStart(): { pid_start?: number } {
+  const t = processStartTime(process.pid)
+  return t === undefined ? {} : { pid_start: t }
+}
+
+function safeRead(home: string): DeploymentRecord | undefined {
   try {
     return readState(home)
   } catch {

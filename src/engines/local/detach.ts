@@ -2,14 +2,15 @@
 // child of this same CLI (stdout/stderr appended to <home>/decnet.log) and
 // return once the child reports ready in the state file, or report its error.
 import { spawn } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FleetConfig } from '../../config/model.js'
 import { UserError } from '../../errors.js'
 import { readState } from '../state.js'
+import { writeFleetFile } from '../fleet-file.js'
 
+export { FLEET_FILE, readFleetFile, writeFleetFile } from '../fleet-file.js'
 export const LOG_FILE = 'decnet.log'
-export const FLEET_FILE = 'pending-fleet.json'
 export const READY_TIMEOUT_MS = 60_000
 const POLL_MS = 100
 /** How much of the log's tail is searched for the child's error line. */
@@ -31,25 +32,6 @@ export interface DetachOptions {
 export interface Detached {
   pid: number
   logPath: string
-}
-
-/** Writes the fleet for the child; the child deletes it once read. */
-export function writeFleetFile(home: string, fleet: FleetConfig): string {
-  mkdirSync(home, { recursive: true, mode: 0o700 })
-  const path = join(home, FLEET_FILE)
-  writeFileSync(path, JSON.stringify(fleet), { mode: 0o600 })
-  return path
-}
-
-export function readFleetFile(path: string): FleetConfig {
-  let fleet: FleetConfig
-  try {
-    fleet = JSON.parse(readFileSync(path, 'utf8')) as FleetConfig
-  } catch (e) {
-    throw new UserError('CONFIG_FILE', `${path}: cannot read the fleet: ${(e as Error).message}`)
-  }
-  rmSync(path, { force: true })
-  return fleet
 }
 
 function logTail(path: string, from: number): string {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer, connect, type Server } from 'node:net'
+import { createServer, connect } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { BaseService } from '../../services/base.js'
 import { loadServices, registerCustomService } from '../../services/registry.js'
@@ -21,25 +21,11 @@ class EchoService extends BaseService {
   readonly name = 'fake_echo'
   readonly ports = [7]
   override emulator(): Promise<EmulatorFactory> {
-    const factory: EmulatorFactory = (ctx) => {
-      let server: Server | undefined
-      return {
-        async start() {
-          server = createServer((sock) => {
-            const s = ctx.accept(sock)
-            if (!s) return
-            sock.on('data', (d: Buffer) => sock.write(d))
-          })
-          await new Promise<void>((resolve, reject) => {
-            server?.once('error', reject)
-            server?.listen(ctx.port(7), ctx.bindAddress, resolve)
-          })
-        },
-        async stop() {
-          await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
-        },
-      }
-    }
+    const factory: EmulatorFactory = (ctx) => ({
+      async start() {
+        await ctx.listenTcp(7, (sock) => sock.on('data', (d: Buffer) => sock.write(d)))
+      },
+    })
     return Promise.resolve(factory)
   }
 }

@@ -4,14 +4,15 @@
 import { join } from 'node:path'
 import type { DeckyConfig, FleetConfig } from '../../config/model.js'
 import { getService } from '../../services/registry.js'
-import type { DeckyIdentity, ServiceLimits } from '../../runtime/context.js'
+import type { DeckyIdentity, Logger, ServiceLimits } from '../../runtime/context.js'
 import type { EventSink } from '../../events/sink.js'
-import { deckyQuota, makeServiceContext } from '../../runtime/service-runtime.js'
-import { ServiceSupervisor } from '../../runtime/supervisor.js'
-import { installSecret as readInstallSecret } from '../../runtime/install.js'
+import { DeckyHost, type HostedService } from '../../runtime/decky-host.js'
+import type { ServiceSupervisor } from '../../runtime/supervisor.js'
+import { StartGate } from '../../runtime/start-gate.js'
+import { readInstallSecret } from '../../runtime/install.js'
 import { UserError } from '../../errors.js'
 import type { DeckyStatus, EnginePlan, PlannedDecky, PlannedService, ServiceStatus } from '../engine.js'
-import { installCrashGuard, type CrashGuard } from './crash-guard.js'
+import { installCrashGuard, type CrashGuard } from '../../runtime/crash-guard.js'
 import { loadEmulator } from './plan.js'
 
 /** Failures that retrying will not fix: the deploy is refused instead. */
@@ -21,6 +22,8 @@ const BIND_WORDS: Record<string, string> = {
   EADDRNOTAVAIL: 'address not available on this host',
   EACCES: 'permission denied',
 }
+/** Services starting at once: enough to overlap I/O, few enough that key generation on 2 cores meets the start timeout. */
+export const START_CONCURRENCY = 4
 
 export interface LocalRuntimeOptions {
   home: string
@@ -32,22 +35,20 @@ export interface LocalRuntimeOptions {
   onProgress?: (done: number, total: number) => void
   /** Internal diagnostics (crashes, unattributed errors). */
   log?: (msg: string) => void
-}
-
-interface RunningService {
-  planned: PlannedService
-  sup?: ServiceSupervisor
+  startTimeoutMs?: number
 }
 
 interface RunningDecky {
   planned: PlannedDecky
-  services: RunningService[]
+  /** Services as planned; skip set for those this engine does not run. */
+  services: PlannedService[]
+  host: DeckyHost
 }
 
 export class LocalRuntime {
   readonly #o: LocalRuntimeOptions
   readonly #deckies = new Map<string, RunningDecky>()
-  readonly #owned = new Set<ServiceSupervisor>()
+  readonly #gate = new StartGate(START_CONCURRENCY)
   #guard: CrashGuard | undefined
   /** While the first start runs, failures are summed up by start()/failing() instead of logged one by one. */
   #starting = false
@@ -61,83 +62,77 @@ export class LocalRuntime {
   }
 
   #log(msg: string): void {
-    ;(this.#o.log ?? ((m: string) => process.stderr.write(`decnet: ${m}\n`)))(msg)
+    this.#o.log?.(msg)
+  }
+
+  #owns(sup: ServiceSupervisor): boolean {
+    for (const d of this.#deckies.values()) if (d.host.owns(sup)) return true
+    return false
   }
 
   /** Starts the plan. Throws a UserError (after stopping everything) when a port or address cannot be bound. */
   async start(fleet: FleetConfig, plan: EnginePlan): Promise<void> {
-    this.#guard ??= installCrashGuard((s) => this.#owned.has(s), (m) => this.#log(m))
+    this.#guard ??= installCrashGuard((s) => this.#owns(s), (m) => this.#log(m))
     const secret = this.#o.installSecret ?? readInstallSecret(this.#o.home)
     const artifactsRoot = join(this.#o.home, 'artifacts')
     const configs = new Map(fleet.deckies.map((d) => [d.name, d]))
-    const pending: { decky: string; sup: ServiceSupervisor; ports: number }[] = []
+    let total = 0
 
     for (const pd of plan.deckies) {
       const dc = configs.get(pd.name)
       if (!dc) throw new Error(`plan names decky ${pd.name}, which the fleet lacks`)
-      const quota = deckyQuota(artifactsRoot, pd.name)
-      const running: RunningDecky = { planned: pd, services: [] }
-      this.#deckies.set(pd.name, running)
+      const services: PlannedService[] = []
+      const hosted: HostedService[] = []
       for (const ps of pd.services) {
-        const rs: RunningService = { planned: ps }
-        running.services.push(rs)
-        if (ps.skip) continue
+        if (ps.skip) {
+          services.push(ps)
+          continue
+        }
         const plugin = getService(ps.name)
         const factory = await loadEmulator(plugin)
         if (!factory) {
-          rs.planned = { ...ps, skip: 'no emulator yet' }
+          services.push({ ...ps, skip: 'no emulator yet' })
           continue
         }
-        const ctx = makeServiceContext({
-          decky: identity(dc),
-          plugin,
-          rawConfig: dc.serviceConfig[ps.name] ?? {},
-          bindAddress: dc.ip,
-          portOffset: plan.portOffset,
-          sink: this.#o.sink,
-          home: this.#o.home,
-          artifactsRoot,
-          installSecret: secret,
-          quota,
-          log: {
-            debug() {},
-            warn: (m: string) => {
-              if (!this.#starting) this.#log(`${pd.name}/${ps.name}: ${m}`)
-            },
-          },
-          ...(this.#o.limits ? { limits: this.#o.limits } : {}),
-        })
-        rs.sup = new ServiceSupervisor(ctx, factory)
-        this.#owned.add(rs.sup)
-        pending.push({ decky: pd.name, sup: rs.sup, ports: plugin.ports.length })
+        services.push(ps)
+        hosted.push({ plugin, factory, rawConfig: dc.serviceConfig[ps.name] ?? {} })
       }
+      total += hosted.length
+      const host = new DeckyHost({
+        decky: identity(dc),
+        services: hosted,
+        bindAddress: dc.ip,
+        portOffset: plan.portOffset,
+        sink: this.#o.sink,
+        home: this.#o.home,
+        artifactsRoot,
+        installSecret: secret,
+        gate: this.#gate,
+        ...(this.#o.startTimeoutMs !== undefined ? { startTimeoutMs: this.#o.startTimeoutMs } : {}),
+        ...(this.#o.limits ? { limits: this.#o.limits } : {}),
+        log: (service): Logger => ({
+          debug() {},
+          warn: (m: string) => {
+            if (!this.#starting) this.#log(`${pd.name}/${service}: ${m}`)
+          },
+        }),
+      })
+      this.#deckies.set(pd.name, { planned: pd, services, host })
     }
 
     let done = 0
     this.#starting = true
-    this.#o.onProgress?.(0, pending.length)
-    // Deckies start in parallel; the services of one decky one after another,
-    // those with fewer ports first, so that a service that yields a shared port
-    // (http gives 443 to https) always finds it taken rather than racing for it.
-    const byDecky = new Map<string, { sup: ServiceSupervisor; ports: number }[]>()
-    for (const p of pending) {
-      const list = byDecky.get(p.decky) ?? []
-      list.push({ sup: p.sup, ports: p.ports })
-      byDecky.set(p.decky, list)
-    }
-    await Promise.all(
-      [...byDecky.values()].map(async (list) => {
-        for (const { sup } of list.sort((a, b) => a.ports - b.ports)) {
-          await sup.start()
-          this.#o.onProgress?.(++done, pending.length)
-        }
-      }),
-    )
+    this.#o.onProgress?.(0, total)
+    // Deckies start side by side (the start gate bounds how many services at once).
+    await Promise.all([...this.#deckies.values()].map((d) => d.host.start(() => this.#o.onProgress?.(++done, total))))
     this.#starting = false
-    const bindFailure = pending.find(({ sup }) => sup.state !== 'running' && BIND_ERRORS.has(sup.lastErrorCode ?? ''))
-    if (bindFailure) {
-      await this.stop()
-      throw bindError(bindFailure.sup, configs.get(bindFailure.decky))
+    for (const d of this.#deckies.values()) {
+      for (const sup of d.host.supervisors.values()) {
+        if (sup.state !== 'running' && BIND_ERRORS.has(sup.lastErrorCode ?? '')) {
+          await this.stop()
+          throw bindError(sup, configs.get(d.planned.name))
+        }
+      }
     }
   }
 
@@ -145,8 +140,8 @@ export class LocalRuntime {
   failing(): { decky: string; service: string; error: string }[] {
     const out: { decky: string; service: string; error: string }[] = []
     for (const [name, d] of this.#deckies) {
-      for (const s of d.services) {
-        if (s.sup && s.sup.state !== 'running') out.push({ decky: name, service: s.planned.name, error: s.sup.lastError ?? s.sup.state })
+      for (const s of d.host.status()) {
+        if (s.state !== 'running') out.push({ decky: name, service: s.name, error: s.error ?? s.state })
       }
     }
     return out
@@ -156,11 +151,7 @@ export class LocalRuntime {
     const d = this.#deckies.get(name)
     if (!d) return false
     this.#deckies.delete(name)
-    await Promise.all(d.services.map(async (s) => {
-      if (!s.sup) return
-      await s.sup.stop()
-      this.#owned.delete(s.sup)
-    }))
+    await d.host.stop()
     return true
   }
 
@@ -171,25 +162,31 @@ export class LocalRuntime {
   }
 
   snapshot(): DeckyStatus[] {
-    return [...this.#deckies.values()].map((d) => ({
-      name: d.planned.name,
-      ip: d.planned.ip,
-      hostname: d.planned.hostname,
-      os: d.planned.os,
-      services: d.services.map((s): ServiceStatus => ({
-        name: s.planned.name,
-        state: s.sup ? s.sup.state : 'skipped',
-        ports: s.planned.ports,
-        restarts: s.sup?.restarts ?? 0,
-        ...(s.sup?.lastError && s.sup.state !== 'running' ? { error: s.sup.lastError } : {}),
-        ...(s.planned.skip ? { skip: s.planned.skip } : {}),
-      })),
-    }))
+    return [...this.#deckies.values()].map((d) => {
+      const running = new Map(d.host.status().map((s) => [s.name, s]))
+      return {
+        name: d.planned.name,
+        ip: d.planned.ip,
+        hostname: d.planned.hostname,
+        os: d.planned.os,
+        services: d.services.map((ps): ServiceStatus => {
+          const s = running.get(ps.name)
+          return {
+            name: ps.name,
+            state: s ? s.state : 'skipped',
+            ports: ps.ports,
+            restarts: s?.restarts ?? 0,
+            ...(s?.error ? { error: s.error } : {}),
+            ...(ps.skip ? { skip: ps.skip } : {}),
+          }
+        }),
+      }
+    })
   }
 
   /** Supervisor of one service (tests and the crash guard). */
   supervisor(decky: string, service: string): ServiceSupervisor | undefined {
-    return this.#deckies.get(decky)?.services.find((s) => s.planned.name === service)?.sup
+    return this.#deckies.get(decky)?.host.supervisors.get(service)
   }
 }
 

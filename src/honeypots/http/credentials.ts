@@ -1,5 +1,6 @@
-// Credential extraction from HTTP requests (framework.md §5.1
-// classify_authorization / extract_form_credentials), extended to multipart
+// Credential extraction from HTTP requests (upstream's classify_authorization
+// / extract_form_credentials: Basic RFC 7617, Digest RFC 7616, Bearer RFC 6750,
+// login forms), extended to multipart
 // forms, Jenkins/Tomcat field names and WordPress XML-RPC logins.
 import { encodeSecret } from '../../events/event.js'
 import { headerValue, type Header } from './parser.js'

@@ -1,4 +1,4 @@
-// Events of the http emulator (framework.md §7, http rows, fixed): `request`
+// Events of the http emulator (catalogue: docs/events.md): `request`
 // per request (+ Authorization credential), `login_attempt` per form/XML-RPC
 // login, `http_request_fingerprint` (JA4H) per request, `protocol_error` for
 // requests the server refused to parse.
@@ -7,7 +7,7 @@ import { EVENT_BODY_CHARS, EVENT_HEADER_VALUE_CHARS } from './constants.js'
 import { classifyAuthorization, extractFormCredentials, extractXmlRpcCredentials, type Credential } from './credentials.js'
 import { headerValue, type HttpRequest, type ParseError } from './parser.js'
 import type { Target } from './router.js'
-import { ja4h } from '../../sniffer/foxio/ja4h.js'
+import { ja4h } from '../../fingerprints/foxio/ja4h.js'
 
 /** Printable preview: control bytes become '?', cut at `max` characters. */
 export function printable(s: string, max: number): string {

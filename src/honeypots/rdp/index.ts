@@ -2,17 +2,17 @@
 // the decky's certificate, then CredSSP/NLA (NTLM captured, logon refused as
 // Windows refuses it) or, in TLS-only mode, the client's MCS core data.
 import { randomBytes } from 'node:crypto'
-import { createServer, type Server, type Socket } from 'node:net'
-import { TLSSocket } from 'node:tls'
-import { Severity } from '../../events/event.js'
+import type { Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import type { EmulatorFactory, HoneypotContext, Session } from '../../runtime/context.js'
 import { buildChallenge, credentialFields, findNtlmssp, MESSAGE_TYPE, parseAuthenticate, parseNegotiate } from '../shared/ntlmssp.js'
+import { FrameReader, TPKT } from '../shared/frame-reader.js'
 import { deckyCertificate } from '../shared/tls.js'
 import { windowsIdentity, type WindowsIdentity } from '../shared/windows-identity.js'
 import { buildTsRequest, MAX_TSREQUEST, parseTsRequest, SERVER_VERSION, tsRequestLength } from './credssp.js'
 import { parseClientCore } from './mcs.js'
 import {
-  legacyConfirm, negotiationFailure, negotiationResponse, parseConnectionRequest, protocolNames, PROTOCOL, selectProtocol, splitTpkt, MAX_TPKT,
+  legacyConfirm, negotiationFailure, negotiationResponse, parseConnectionRequest, protocolNames, PROTOCOL, selectProtocol, drainTpkt, MAX_TPKT,
 } from './x224.js'
 
 const STATUS_LOGON_FAILURE = 0xc000006d | 0
@@ -59,9 +59,10 @@ function fail(s: Session, socket: Socket, error: string): void {
 /** Phase 1: one X.224 Connection Request, then the Connection Confirm. */
 function handleConnection(env: Env, socket: Socket, s: Session): void {
   let buf: Buffer = Buffer.alloc(0)
+  const tpkt = new FrameReader(TPKT, MAX_TPKT)
   const onData = (d: Buffer) => {
-    buf = Buffer.concat([buf, d])
-    if (buf[0] === TLS_HANDSHAKE) {
+    if (buf.length > 0 || (tpkt.pending === 0 && d[0] === TLS_HANDSHAKE)) {
+      buf = Buffer.concat([buf, d])
       // TLS straight away: what Windows does when the first byte is a handshake record
       if (buf.length < CLIENT_HELLO_VERSION_END) return
       // record header (5) + handshake header (4) + client_version: SSL 3.0 hellos (nmap's SSLSessionReq probe) are dropped
@@ -73,7 +74,8 @@ function handleConnection(env: Env, socket: Socket, s: Session): void {
       startTls(env, socket, s, PROTOCOL.SSL)
       return
     }
-    const { packets, error } = splitTpkt(buf, MAX_TPKT)
+    tpkt.push(d)
+    const { packets, error } = drainTpkt(tpkt)
     if (error) return fail(s, socket, error)
     const pkt = packets[0]
     if (!pkt) return
@@ -103,21 +105,11 @@ function handleConnection(env: Env, socket: Socket, s: Session): void {
 
 function startTls(env: Env, socket: Socket, s: Session, selected: number): void {
   if (socket.destroyed) return
-  const tls = new TLSSocket(socket, {
-    isServer: true, key: env.key, cert: env.cert, maxVersion: 'TLSv1.2', minVersion: 'TLSv1',
+  const tls = env.ctx.upgradeTls(socket, s, {
+    key: env.key, cert: env.cert, maxVersion: 'TLSv1.2', minVersion: 'TLSv1',
     ciphers: SCHANNEL_2019_CIPHERS, honorCipherOrder: true, ecdhCurve: SCHANNEL_2019_CURVES, dhparam: 'auto',
   })
-  let secure = false
-  tls.on('error', (e: Error) => {
-    if (!secure) s.emit('tls_handshake_failed', { error: e.message }, { severity: Severity.WARNING })
-    s.close(secure ? 'tls_error' : 'tls_handshake_failed')
-  })
-  // TLS reads the handle directly: the raw socket sees no more 'data', so keep the idle timer alive here
-  tls.on('data', () => s.touch())
-  tls.once('close', () => s.close('closed'))
   tls.once('secure', () => {
-    secure = true
-    s.touch()
     if (selected === PROTOCOL.SSL) readClientData(tls, s)
     else credssp(env, tls, s)
   })
@@ -125,10 +117,10 @@ function startTls(env: Env, socket: Socket, s: Session, selected: number): void 
 
 /** PROTOCOL_SSL: log the client's core data from MCS Connect-Initial, then hang up. */
 function readClientData(tls: TLSSocket, s: Session): void {
-  let buf: Buffer = Buffer.alloc(0)
+  const tpkt = new FrameReader(TPKT, MAX_TPKT)
   tls.on('data', (d: Buffer) => {
-    buf = Buffer.concat([buf, d])
-    const { packets, error } = splitTpkt(buf, MAX_TPKT)
+    tpkt.push(d)
+    const { packets, error } = drainTpkt(tpkt)
     if (error) {
       s.emit('protocol_error', { error })
       tls.destroy()
@@ -201,9 +193,6 @@ function credssp(env: Env, tls: TLSSocket, s: Session): void {
 }
 
 export const create: EmulatorFactory = (ctx) => {
-  let server: Server | undefined
-  const sockets = new Set<Socket>()
-  let env: Env | undefined
   let renew: NodeJS.Timeout | undefined
   return {
     async start() {
@@ -211,34 +200,16 @@ export const create: EmulatorFactory = (ctx) => {
       // Windows' self-signed RDP certificate: CN = the computer's DNS name, 6 months, serverAuth
       const certOpts = { cn: identity.dnsComputer, keyFile: 'rdp-key.pem', profile: 'windows-rdp' } as const
       const { key, cert } = await deckyCertificate(ctx, certOpts)
-      env = { ctx, identity, key, cert, nla: ctx.config.nla === true }
-      const e = env
+      const env: Env = { ctx, identity, key, cert, nla: ctx.config.nla === true }
       // Windows renews its certificate before it expires; a long-running decky follows the same cycle
       renew = setInterval(() => {
-        deckyCertificate(ctx, certOpts).then((c) => Object.assign(e, c), () => undefined)
+        deckyCertificate(ctx, certOpts).then((c) => Object.assign(env, c), () => undefined)
       }, CERT_RECHECK_MS)
       renew.unref()
-      server = createServer((socket) => {
-        const s = ctx.accept(socket)
-        if (!s) return
-        sockets.add(socket)
-        socket.once('close', () => sockets.delete(socket))
-        socket.setNoDelay(true)
-        try {
-          handleConnection(e, socket, s)
-        } catch (err) {
-          fail(s, socket, (err as Error).message)
-        }
-      })
-      await new Promise<void>((resolve, reject) => {
-        server?.once('error', reject)
-        server?.listen(ctx.port(3389), ctx.bindAddress, () => resolve())
-      })
+      await ctx.listenTcp(3389, (socket, s) => handleConnection(env, socket, s), { noDelay: true })
     },
     async stop() {
       clearInterval(renew)
-      for (const sock of sockets) sock.destroy()
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
     },
   }
 }

@@ -7,7 +7,7 @@ import { createHmac, X509Certificate } from 'node:crypto'
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { startEmulator } from '../../../test/helpers/emulator.js'
-import { authenticateMessage, negotiateMessage, readChallenge } from '../shared/ntlm-client.js'
+import { authenticateMessage, negotiateMessage, readChallenge } from '../../../test/helpers/ntlm-client.js'
 import { MSV_AV, ntowfv2 } from '../shared/ntlmssp.js'
 import { buildTsRequest, parseTsRequest, tsRequestLength } from './credssp.js'
 

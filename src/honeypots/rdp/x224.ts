@@ -1,5 +1,6 @@
 // TPKT (RFC 1006) + X.224 (ISO 8073) Connection Request / Confirm with the
 // RDP negotiation structures (MS-RDPBCGR 2.2.1.1, 2.2.1.2). No sockets here.
+import { FrameReader, TPKT } from '../shared/frame-reader.js'
 
 export const TPKT_VERSION = 3
 export const TPKT_HEADER = 4
@@ -26,19 +27,23 @@ export interface TpktResult {
   error?: string
 }
 
-/** Split TPKT packets: 03 00 LEN(2, BE, includes the header). */
-export function splitTpkt(buf: Buffer, max = MAX_TPKT): TpktResult {
+/** Every whole TPKT the reader holds now (03 00 LEN(2, BE, includes the header)), or its framing error. */
+export function drainTpkt(reader: FrameReader): { packets: Buffer[]; error?: string } {
   const packets: Buffer[] = []
-  let p = 0
-  while (buf.length - p >= TPKT_HEADER) {
-    if (buf[p] !== TPKT_VERSION) return { packets, rest: buf.subarray(p), error: `not TPKT (0x${(buf[p] as number).toString(16)})` }
-    const len = buf.readUInt16BE(p + 2)
-    if (len < 7 || len > max) return { packets, rest: buf.subarray(p), error: `TPKT length ${len}` }
-    if (buf.length - p < len) break
-    packets.push(buf.subarray(p, p + len))
-    p += len
+  for (let r = reader.next(); r; r = reader.next()) {
+    if ('error' in r) return { packets, error: r.error }
+    packets.push(r.frame)
   }
-  return { packets, rest: buf.subarray(p) }
+  return { packets }
+}
+
+/** Split TPKT packets out of one buffer. */
+export function splitTpkt(buf: Buffer, max = MAX_TPKT): TpktResult {
+  const reader = new FrameReader(TPKT, max)
+  reader.push(buf)
+  const { packets, error } = drainTpkt(reader)
+  const rest = buf.subarray(packets.reduce((n, p) => n + p.length, 0))
+  return error === undefined ? { packets, rest } : { packets, rest, error }
 }
 
 export interface ConnectionRequest {

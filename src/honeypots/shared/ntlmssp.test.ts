@@ -5,7 +5,7 @@ import {
   buildChallenge, challengeFlags, credentialFields, hashcatLine, isAnonymous, MSV_AV, ntowfv2, parseAuthenticate, parseNegotiate,
   principalOf, serverMac, verifyNtlmV2, NTLMSSP_NEGOTIATE as F,
 } from './ntlmssp.js'
-import { authenticateMessage, negotiateMessage, readChallenge } from './ntlm-client.js'
+import { authenticateMessage, negotiateMessage, readChallenge } from '../../../test/helpers/ntlm-client.js'
 import { createHmac } from 'node:crypto'
 
 // MS-NLMP 4.2.4 (NTLMv2 authentication) test vectors
@@ -122,7 +122,7 @@ interface Fixture { client: string; user: string; domain: string; password: stri
 
 test('golden: AUTHENTICATE messages captured from real clients recompute from their passwords', async () => {
   const { readFile } = await import('node:fs/promises')
-  const fixtures = JSON.parse(await readFile(new URL('./fixtures/ntlm-authenticate.json', import.meta.url), 'utf8')) as Fixture[]
+  const fixtures = JSON.parse(await readFile(new URL('../../../test/fixtures/ntlm-authenticate.json', import.meta.url), 'utf8')) as Fixture[]
   assert.ok(fixtures.length >= 2)
   for (const f of fixtures) {
     const msg = Buffer.from(f.authenticate, 'hex')

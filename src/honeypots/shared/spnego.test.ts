@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { explicit, octets, oid, seq, tlv } from './der.js'
-import { negotiateMessage } from './ntlm-client.js'
+import { negotiateMessage } from '../../../test/helpers/ntlm-client.js'
 import { NEG_STATE, OID, negTokenInit2, negTokenResp, parseClientToken } from './spnego.js'
 
 const clientInit = (mechs: string[], token?: Buffer) =>

@@ -4,13 +4,14 @@
 import { randomBytes } from 'node:crypto'
 import type { Session } from '../../runtime/context.js'
 import { fileTime } from '../shared/ntlmssp.js'
+import { FrameReader, NETBIOS_SESSION_24 } from '../shared/frame-reader.js'
 import { negTokenInit2 } from '../shared/spnego.js'
 import { dialectName, logoff, sessionSetup } from './auth.js'
 import {
   CAP, CIPHER, CMD, CMD_NAME, DIALECT, FLAGS, MAX_CREDITS, MAX_READ, NBSS, SMB1_MAGIC, SMB2_HEADER_SIZE, SMB2_MAGIC, SMB2_TRANSFORM_MAGIC, STATUS,
 } from './constants.js'
 import { COMMAND_HANDLERS } from './files.js'
-import { NbssFramer, nbssFrame } from './framing.js'
+import { nbssFrame } from './framing.js'
 import { buildHeader, errorBody, parseHeader } from './header.js'
 import {
   buildNegotiateResponse, capabilitiesFor, chooseDialect, parseNegotiateRequest, pickCipher, smb1Dialects, smb1NegotiateResponse,
@@ -24,11 +25,13 @@ import { decryptMessage, encryptMessage, transformSessionId } from './transform.
 export const SUPPORTED_DIALECTS = [DIALECT.SMB202, DIALECT.SMB210, DIALECT.SMB300, DIALECT.SMB302, DIALECT.SMB311] as const
 /** Compounded requests per PDU. */
 const MAX_COMPOUND = 32
+/** RFC 1002 §4.3.1 session packet header: type, flags, length. */
+const NBSS_HEADER = 4
 
 type Handler = (c: ConnState, req: Request) => Reply
 
 export class SmbConnection {
-  readonly #framer: NbssFramer
+  readonly #framer: FrameReader
   readonly #c: ConnState
   readonly #send: (b: Buffer) => void
   readonly #netbios: boolean
@@ -36,7 +39,8 @@ export class SmbConnection {
   #smb1Answered = false
 
   constructor(env: ServerEnv, s: Session, send: (b: Buffer) => void, opts: { netbios: boolean; maxPdu: number }) {
-    this.#framer = new NbssFramer(opts.maxPdu)
+    // maxPdu counts the payload; the reader's cap counts the 4-byte header too
+    this.#framer = new FrameReader(NETBIOS_SESSION_24, opts.maxPdu + NBSS_HEADER)
     this.#send = send
     this.#netbios = opts.netbios
     this.#c = {
@@ -47,9 +51,19 @@ export class SmbConnection {
 
   /** Feed socket bytes. Returns false when the connection must be closed. */
   onData(data: Buffer): boolean {
-    const { frames, error } = this.#framer.push(data)
+    this.#framer.push(data)
+    // every whole frame first, then handle them: frames after one that fails are dropped with it
+    const frames: Buffer[] = []
+    let error: string | undefined
+    for (let r = this.#framer.next(); r; r = this.#framer.next()) {
+      if ('error' in r) {
+        error = r.error
+        break
+      }
+      frames.push(r.frame)
+    }
     for (const f of frames) {
-      if (!this.#frame(f.type, f.payload)) return false
+      if (!this.#frame(f[0] as number, f.subarray(NBSS_HEADER))) return false
     }
     if (error) {
       this.#c.s.emit('protocol_error', { error })

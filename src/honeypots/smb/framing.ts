@@ -1,6 +1,8 @@
 // NetBIOS session service framing (RFC 1002 §4.3; MS-SMB2 2.1 direct TCP):
 //   type(1) length(3, big-endian) payload(length)
-// Bytes in, frames out; no sockets here.
+// Reading is the shared FrameReader with NETBIOS_SESSION_24; this adapter
+// gives {type, payload} frames. No sockets here.
+import { FrameReader, NETBIOS_SESSION_24 } from '../shared/frame-reader.js'
 import { MAX_PDU } from './constants.js'
 
 export interface NbssFrame {
@@ -11,26 +13,24 @@ export interface NbssFrame {
 export type FeedResult = { frames: NbssFrame[]; error?: string }
 
 export class NbssFramer {
-  #buf: Buffer = Buffer.alloc(0)
-  constructor(readonly maxPdu: number = MAX_PDU) {}
+  readonly #reader: FrameReader
+  constructor(readonly maxPdu: number = MAX_PDU) {
+    this.#reader = new FrameReader(NETBIOS_SESSION_24, maxPdu + 4)
+  }
 
   /** Append bytes; returns complete frames, or an error once a header is impossible. */
   push(data: Buffer): FeedResult {
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, data]) : data
+    this.#reader.push(data)
     const frames: NbssFrame[] = []
-    while (this.#buf.length >= 4) {
-      const type = this.#buf[0] as number
-      const len = this.#buf.readUIntBE(1, 3)
-      if (len > this.maxPdu) return { frames, error: `nbss length ${len} over ${this.maxPdu}` }
-      if (this.#buf.length < 4 + len) break
-      frames.push({ type, payload: Buffer.from(this.#buf.subarray(4, 4 + len)) })
-      this.#buf = this.#buf.subarray(4 + len)
+    for (let r = this.#reader.next(); r; r = this.#reader.next()) {
+      if ('error' in r) return { frames, error: r.error }
+      frames.push({ type: r.frame[0] as number, payload: r.frame.subarray(4) })
     }
     return { frames }
   }
 
   get pending(): number {
-    return this.#buf.length
+    return this.#reader.pending
   }
 }
 

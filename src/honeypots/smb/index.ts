@@ -1,8 +1,8 @@
 // SMB emulator: direct TCP on 445 and NetBIOS session service on 139, one
 // SmbConnection per socket. Per-decky identity (server GUID, names, build,
 // shares) is fixed at start; challenges and session ids are fresh per use.
-import { createServer, type Server, type Socket } from 'node:net'
-import type { EmulatorFactory, HoneypotContext } from '../../runtime/context.js'
+import type { Socket } from 'node:net'
+import type { EmulatorFactory, HoneypotContext, Session } from '../../runtime/context.js'
 import { fileTime } from '../shared/ntlmssp.js'
 import { windowsIdentity } from '../shared/windows-identity.js'
 import { buildShares } from './bait.js'
@@ -47,49 +47,30 @@ export function serverEnv(ctx: HoneypotContext): ServerEnv {
   }
 }
 
-export const create: EmulatorFactory = (ctx) => {
-  const servers: Server[] = []
-  const sockets = new Set<Socket>()
-  let env: ServerEnv | undefined
-  const listen = (declared: number, netbios: boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const srv = createServer((socket) => {
-        const s = ctx.accept(socket)
-        if (!s || !env) return
-        sockets.add(socket)
-        socket.once('close', () => sockets.delete(socket))
-        socket.setNoDelay(true)
-        const conn = new SmbConnection(env, s, (b) => {
-          if (!socket.destroyed) socket.write(b)
-        }, { netbios, maxPdu: Math.min(MAX_PDU, Math.max(ctx.limits.maxFrameBytes, 70_000)) })
-        socket.on('data', (d: Buffer) => {
-          let ok: boolean
-          try {
-            ok = conn.onData(d)
-          } catch (e) {
-            s.emit('protocol_error', { error: (e as Error).message })
-            ok = false
-          }
-          if (!ok) socket.end(() => s.close('protocol'))
-        })
+export const create: EmulatorFactory = (ctx) => ({
+  async start() {
+    const env = serverEnv(ctx)
+    const serve = (netbios: boolean) => (socket: Socket, s: Session) => {
+      const conn = new SmbConnection(env, s, (b) => {
+        if (!socket.destroyed) socket.write(b)
+      }, { netbios, maxPdu: Math.min(MAX_PDU, Math.max(ctx.limits.maxFrameBytes, 70_000)) })
+      let ended = false
+      socket.on('data', (d: Buffer) => {
+        if (ended) return // after a framing error the rest of the stream is not SMB
+        let ok: boolean
+        try {
+          ok = conn.onData(d)
+        } catch (e) {
+          s.emit('protocol_error', { error: (e as Error).message })
+          ok = false
+        }
+        if (ok) return
+        ended = true
+        socket.end(() => s.close('protocol'))
       })
-      srv.once('error', reject)
-      srv.listen(ctx.port(declared), ctx.bindAddress, () => {
-        srv.off('error', reject)
-        servers.push(srv)
-        resolve()
-      })
-    })
-  return {
-    async start() {
-      env = serverEnv(ctx)
-      await listen(445, false)
-      await listen(139, true)
-    },
-    async stop() {
-      for (const sock of sockets) sock.destroy()
-      await Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))))
-      servers.length = 0
-    },
-  }
-}
+    }
+    // MS-SMB2 2.1: direct TCP on 445; RFC 1002 NetBIOS session service on 139
+    await ctx.listenTcp(445, serve(false), { noDelay: true })
+    await ctx.listenTcp(139, serve(true), { noDelay: true })
+  },
+})

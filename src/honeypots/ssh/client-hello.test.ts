@@ -3,7 +3,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
-import { hassh, HelloTap, parseClientHello } from './client-hello.js'
+import { hassh } from '../../fingerprints/hassh.js'
+import { HelloTap, parseClientHello } from './client-hello.js'
 
 const LISTS = [
   'curve25519-sha256,ext-info-c', 'ssh-ed25519,rsa-sha2-512', 'aes128-ctr,chacha20-poly1305@openssh.com', 'aes128-ctr',
@@ -32,8 +33,8 @@ test('client hello: ident and KEXINIT give HASSH as salesforce/hassh defines it'
   assert.equal(r.hello?.ident, 'SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13')
   const h = hassh(r.hello!.kexinit!)
   const algorithms = 'curve25519-sha256,ext-info-c;aes128-ctr,chacha20-poly1305@openssh.com;hmac-sha2-256,umac-64@openssh.com;none,zlib@openssh.com'
-  assert.equal(h.hassh_algorithms, algorithms)
-  assert.equal(h.hassh, createHash('md5').update(algorithms).digest('hex'))
+  assert.equal(h.algorithms, algorithms)
+  assert.equal(h.hash, createHash('md5').update(algorithms).digest('hex'))
 })
 
 test('client hello: a capture cut at every offset never completes early and never throws', () => {

@@ -1,7 +1,8 @@
 // Reads the client's identification line and first KEXINIT from the raw bytes
 // (a tap beside ssh2, which does not expose the peer's KEXINIT), for the
-// client_version event and HASSH (md5 of kex;enc;mac;cmp client→server).
-import { createHash } from 'node:crypto'
+// client_version event and HASSH (src/fingerprints/hassh.ts, the same code the
+// sniffer uses).
+import { parseKexInit, type KexInit } from '../../fingerprints/hassh.js'
 
 export const HELLO_LIMITS = Object.freeze({
   /** RFC 4253 §4.2: the identification line is at most 255 bytes with CR LF. */
@@ -14,24 +15,10 @@ export const HELLO_LIMITS = Object.freeze({
   maxNameList: 2048,
 })
 
-const SSH_MSG_KEXINIT = 20
-
-export interface ClientKexInit {
-  kex: string
-  hostKey: string
-  encCs: string
-  encSc: string
-  macCs: string
-  macSc: string
-  cmpCs: string
-  cmpSc: string
-  firstKexFollows: boolean
-}
-
 export interface ClientHello {
   /** Identification line without CR LF. */
   ident: string
-  kexinit?: ClientKexInit
+  kexinit?: KexInit
 }
 
 export interface HelloResult {
@@ -39,33 +26,6 @@ export interface HelloResult {
   state: 'more' | 'done' | 'error'
   hello?: ClientHello
   error?: string
-}
-
-/** Reader over a buffer: every read returns undefined when short. */
-function nameLists(payload: Buffer, count: number, offset: number): { lists: string[]; end: number } | undefined {
-  const lists: string[] = []
-  let p = offset
-  for (let i = 0; i < count; i++) {
-    if (p + 4 > payload.length) return undefined
-    const len = payload.readUInt32BE(p)
-    p += 4
-    if (len > payload.length - p) return undefined
-    lists.push(payload.toString('latin1', p, p + len))
-    p += len
-  }
-  return { lists, end: p }
-}
-
-/**
- * Parses SSH_MSG_KEXINIT (RFC 4253 §7.1):
- *   byte 20, byte[16] cookie, name-list × 10, boolean first_kex_packet_follows, uint32 0
- */
-export function parseKexInit(payload: Buffer): ClientKexInit | undefined {
-  if (payload.length < 17 || payload[0] !== SSH_MSG_KEXINIT) return undefined
-  const r = nameLists(payload, 10, 17)
-  if (!r || r.end + 5 > payload.length) return undefined
-  const [kex, hostKey, encCs, encSc, macCs, macSc, cmpCs, cmpSc] = r.lists as [string, string, string, string, string, string, string, string]
-  return { kex, hostKey, encCs, encSc, macCs, macSc, cmpCs, cmpSc, firstKexFollows: payload[r.end] !== 0 }
 }
 
 /** Parses what the client sent so far: ident line, then the first binary packet. */
@@ -89,12 +49,6 @@ export function parseClientHello(buf: Buffer): HelloResult {
   const kexinit = parseKexInit(payload)
   if (!kexinit) return { state: 'error', error: 'first packet is not a KEXINIT', hello: { ident } }
   return { state: 'done', hello: { ident, kexinit } }
-}
-
-/** HASSH (salesforce/hassh): md5 of "kex;enc;mac;cmp" of the client→server lists. */
-export function hassh(k: ClientKexInit): { hassh: string; hassh_algorithms: string } {
-  const algorithms = `${k.kex};${k.encCs};${k.macCs};${k.cmpCs}`
-  return { hassh: createHash('md5').update(algorithms).digest('hex'), hassh_algorithms: algorithms }
 }
 
 /** Accumulates socket bytes (bounded) until parseClientHello is done or fails. */

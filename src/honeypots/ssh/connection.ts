@@ -7,7 +7,8 @@ import type { Connection } from 'ssh2'
 import type { Session } from '../../runtime/context.js'
 import { AuthPolicy, AUTH_LIMITS } from './auth.js'
 import { handleSessionChannel, CHANNEL_LIMITS, type ConnectionStats } from './channels.js'
-import { hassh, HelloTap } from './client-hello.js'
+import { hassh } from '../../fingerprints/hassh.js'
+import { HelloTap } from './client-hello.js'
 import type { SshRuntime } from './runtime.js'
 import type { ShellUser } from '../shared/shell/persona.js'
 
@@ -20,9 +21,7 @@ interface ProtocolHandle {
   _protocol?: { disconnect?(reason: number, description?: string): void }
 }
 
-export function handleSocket(rt: SshRuntime, socket: Socket): void {
-  const s = rt.ctx.accept(socket)
-  if (!s) return
+export function handleSocket(rt: SshRuntime, socket: Socket, s: Session): void {
   const started = Date.now()
   const stats: ConnectionStats = { bytes: 0, commands: 0, recorded: false }
   let versionSent = false
@@ -41,8 +40,10 @@ export function handleSocket(rt: SshRuntime, socket: Socket): void {
     if (r.state === 'more') return
     socket.off('data', onTap)
     if (r.state === 'error' && !ident?.startsWith('SSH-')) return refuseIdent(r.error ?? 'not an SSH identification')
-    if (r.hello?.kexinit) sendVersion(hassh(r.hello.kexinit))
-    else sendVersion({})
+    if (r.hello?.kexinit) {
+      const h = hassh(r.hello.kexinit)
+      sendVersion({ hassh: h.hash, hassh_algorithms: h.algorithms })
+    } else sendVersion({})
   }
   // sshd (kex_exchange_identification): a client may send no line before its
   // SSH- ident; it answers this line and closes. Not a client_version: no fingerprint from garbage.

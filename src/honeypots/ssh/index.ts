@@ -1,10 +1,9 @@
 // ssh emulator: ssh2 dressed as the persona distro's OpenSSH (ident, KEXINIT
 // lists, per-decky host keys), bait accounts from the persona, and the shared
 // emulated shell after login. Nothing is executed or fetched on the host.
-import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
-import type { EmulatorFactory, HoneypotContext, Honeypot } from '../../runtime/context.js'
-import { distroProfile } from '../shared/shell/distro.js'
+import type { EmulatorFactory, HoneypotContext } from '../../runtime/context.js'
+import { distroPersona as distroProfile } from '../shared/shell/distro.js'
 import { buildPersona } from '../shared/shell/persona.js'
 import { seedFs } from '../shared/shell/seed.js'
 import { planAlgorithms } from './algorithms.js'
@@ -58,41 +57,9 @@ export async function buildRuntime(ctx: HoneypotContext): Promise<SshRuntime> {
   }
 }
 
-class SshHoneypot implements Honeypot {
-  #server: Server | undefined
-  readonly #sockets = new Set<Socket>()
-  constructor(readonly ctx: HoneypotContext) {}
-
-  async start(): Promise<void> {
-    const rt = await buildRuntime(this.ctx)
-    const server = createServer((socket) => {
-      this.#sockets.add(socket)
-      socket.once('close', () => this.#sockets.delete(socket))
-      try {
-        handleSocket(rt, socket)
-      } catch (e) {
-        this.ctx.log.warn(`ssh connection: ${String(e)}`)
-        socket.destroy()
-      }
-    })
-    this.#server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.ctx.port(SSH_PORT), this.ctx.bindAddress, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-  }
-
-  async stop(): Promise<void> {
-    const server = this.#server
-    this.#server = undefined
-    if (!server) return
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-    for (const socket of this.#sockets) socket.destroy()
-    await closed
-  }
-}
-
-export const create: EmulatorFactory = (ctx) => new SshHoneypot(ctx)
+export const create: EmulatorFactory = (ctx) => ({
+  async start() {
+    const rt = await buildRuntime(ctx)
+    await ctx.listenTcp(SSH_PORT, (socket, session) => handleSocket(rt, socket, session))
+  },
+})

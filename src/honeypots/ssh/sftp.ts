@@ -17,7 +17,7 @@ export const SFTP_LIMITS = Object.freeze({
   maxWriteGap: 8 * 1024 * 1024,
 })
 
-// §7 status codes and §6.3 pflags
+// draft-ietf-secsh-filexfer-02 §7 status codes and §6.3 pflags
 const STATUS = { OK: 0, EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4, OP_UNSUPPORTED: 8 } as const
 const FXF = { READ: 0x01, WRITE: 0x02, APPEND: 0x04, CREAT: 0x08, TRUNC: 0x10, EXCL: 0x20 } as const
 const S_IFDIR = 0o040000

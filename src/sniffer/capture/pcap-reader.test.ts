@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { PcapFormatError, PcapStreamReader, readCapture } from './pcap-reader.js'
 import { LINKTYPE, type RawPacket } from './packet.js'
-import { pcapFile, pcapngFile } from '../synth.js'
+import { pcapFile, pcapngFile } from '../../../test/helpers/sniffer-synth.js'
 
 interface Seen {
   tsUs: number

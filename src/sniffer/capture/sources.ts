@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createReadStream } from 'node:fs'
 import { UserError } from '../../errors.js'
+import type { LogFn } from '../../log.js'
 import type { PacketHandler, PacketSource } from './packet.js'
 import { PcapFormatError, PcapStreamReader } from './pcap-reader.js'
 
@@ -57,8 +58,8 @@ export interface LiveOptions {
   filter?: string
   /** Capture tool (default "tcpdump" from PATH). */
   tcpdump?: string
-  /** Called with tcpdump's stderr lines (its "listening on …" banner, warnings). */
-  onLog?: (line: string) => void
+  /** Called with tcpdump's stderr lines (its "listening on …" banner, warnings); default: dropped. */
+  onLog?: LogFn
 }
 
 export class LiveSource implements PacketSource {

@@ -2,8 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { SshReader } from './ident.js'
-import { hassh, hasshServer } from './hassh.js'
-import { kexinitPacket } from '../synth.js'
+import { hassh, hasshServer } from '../../fingerprints/hassh.js'
+import { kexinitPacket } from '../../../test/helpers/sniffer-synth.js'
 
 const KEX = { kex: 'sntrup761x25519-sha512@openssh.com,curve25519-sha256', hostKey: 'ssh-ed25519', enc: ['aes128-ctr', 'aes256-ctr'] as [string, string], mac: ['hmac-sha2-256', 'hmac-sha1'] as [string, string], comp: ['none', 'zlib'] as [string, string] }
 

@@ -1,7 +1,9 @@
 // SSH identification string and first binary packet (RFC 4253 §4.2, §6, §7.1)
 // read incrementally from a reassembled byte stream. Yields the version line
-// and the KEXINIT name-lists that HASSH / HASSHServer hash.
-import { Reader, printable } from '../reader.js'
+// and the KEXINIT name-lists that HASSH / HASSHServer hash
+// (parseKexInit in src/fingerprints/hassh.ts).
+import { parseKexInit, type KexInit } from '../../fingerprints/hassh.js'
+import { printable } from '../reader.js'
 
 /** RFC 4253 §4.2: the identification line is at most 255 bytes including CR LF. */
 export const MAX_IDENT_BYTES = 255
@@ -9,18 +11,6 @@ export const MAX_IDENT_BYTES = 255
 export const MAX_PRE_IDENT_LINES = 32
 /** Largest first binary packet we wait for (OpenSSH KEXINIT ≈ 1.5 KB; RFC 4253 §6.1 asks for 35000). */
 export const MAX_KEXINIT_PACKET = 35000
-const MSG_KEXINIT = 20
-
-export interface KexInit {
-  kex: string
-  hostKey: string
-  encC2s: string
-  encS2c: string
-  macC2s: string
-  macS2c: string
-  compC2s: string
-  compS2c: string
-}
 
 export type SshProgress =
   | { state: 'more'; ident?: string }
@@ -86,19 +76,4 @@ export class SshReader {
     this.#result = this.#ident === undefined ? { state: 'fail', reason } : { state: 'fail', reason, ident: this.#ident }
     return this.#result
   }
-}
-
-// byte SSH_MSG_KEXINIT; byte[16] cookie; name-list ×10; boolean first_kex_packet_follows; uint32 0
-export function parseKexInit(payload: Buffer): KexInit | undefined {
-  const r = new Reader(payload)
-  if (r.u8() !== MSG_KEXINIT || !r.skip(16)) return undefined
-  const lists: string[] = []
-  for (let i = 0; i < 8; i++) {
-    const len = r.u32()
-    const v = len === undefined ? undefined : r.bytes(len)
-    if (!v) return undefined
-    lists.push(printable(v, v.length))
-  }
-  const [kex, hostKey, encC2s, encS2c, macC2s, macS2c, compC2s, compS2c] = lists as [string, string, string, string, string, string, string, string]
-  return { kex, hostKey, encC2s, encS2c, macC2s, macS2c, compC2s, compS2c }
 }

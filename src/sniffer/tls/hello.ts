@@ -1,47 +1,14 @@
 // ClientHello and ServerHello bodies (RFC 8446 §4.1.2, §4.1.3; RFC 5246 §7.4.1)
-// parsed into the values the fingerprints need. undefined = malformed.
+// parsed into the values the fingerprints need (src/fingerprints/tls.ts).
+// undefined = malformed.
+import { EXT, type ClientHello, type ServerHello } from '../../fingerprints/tls.js'
 import { Reader, printable } from '../reader.js'
 
-export const EXT = Object.freeze({
-  SERVER_NAME: 0x0000,
-  SUPPORTED_GROUPS: 0x000a,
-  EC_POINT_FORMATS: 0x000b,
-  SIGNATURE_ALGORITHMS: 0x000d,
-  ALPN: 0x0010,
-  SESSION_TICKET: 0x0023,
-  PRE_SHARED_KEY: 0x0029,
-  EARLY_DATA: 0x002a,
-  SUPPORTED_VERSIONS: 0x002b,
-})
 export const HANDSHAKE = Object.freeze({ CLIENT_HELLO: 1, SERVER_HELLO: 2 })
 /** Longest SNI / ALPN value we report. */
 export const MAX_NAME_CHARS = 255
 /** Most ALPN protocols we keep. */
 export const MAX_ALPN = 32
-
-export interface ClientHello {
-  legacyVersion: number
-  sessionIdLength: number
-  /** Wire order, GREASE included. */
-  ciphers: number[]
-  extensions: number[]
-  groups: number[]
-  pointFormats: number[]
-  sigAlgs: number[]
-  supportedVersions: number[]
-  /** First host_name of the server_name extension (printable form). */
-  sni: string | undefined
-  alpn: Buffer[]
-}
-
-export interface ServerHello {
-  legacyVersion: number
-  cipher: number
-  extensions: number[]
-  /** supported_versions selected_version (TLS 1.3), if present. */
-  selectedVersion: number | undefined
-  alpn: Buffer | undefined
-}
 
 // struct { ProtocolVersion legacy_version; Random random[32]; opaque legacy_session_id<0..32>;
 //   CipherSuite cipher_suites<2..2^16-2>; opaque legacy_compression_methods<1..2^8-1>;

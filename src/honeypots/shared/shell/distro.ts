@@ -1,7 +1,9 @@
 // One persona table per distro: what the OS says about itself in every place
 // an attacker looks (ssh banner, /etc/os-release, uname, motd), so the answers
-// agree with each other (services-1.md §1.3 "[fix] derive banner, motd,
-// /etc/os-release, kernel string from one persona table").
+// agree with each other. It extends the catalogue's DistroProfile
+// (src/config/distros.ts: slug, image, hostname style) — one profile per
+// slug, looked up there; this file adds the shell and ssh parts.
+import { DEFAULT_DISTRO, getDistro, hasDistro, type DistroProfile, type DistroSlug } from '../../../config/distros.js'
 
 export interface SshAlgorithms {
   kex: readonly string[]
@@ -15,8 +17,8 @@ export interface SshAlgorithms {
   serverSigAlgs: string
 }
 
-export interface DistroProfile {
-  slug: string
+/** What the emulated OS says about itself, beyond the catalogue's profile. */
+export interface DistroShell {
   /** Software part of the SSH identification string: SSH-2.0-<this>. */
   sshIdent: string
   ssh: SshAlgorithms
@@ -37,6 +39,9 @@ export interface DistroProfile {
   /** Methods OpenSSH lists after a failure with the distro's sshd_config. */
   authMethods: readonly string[]
 }
+
+/** A catalogue profile with its shell and ssh persona: what the emulators use. */
+export interface DistroPersona extends DistroProfile, DistroShell {}
 
 // OpenSSH's own default lists (myproposal.h) by release.
 const CIPHERS_OPENSSH = ['chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']
@@ -89,9 +94,9 @@ const osRelease = (fields: Record<string, string>) =>
 
 const DEBIAN_SHELL = { sudoGroup: 'sudo', shell: '/bin/bash', authMethods: ['publickey', 'password'] } as const
 
-export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
+/** Every catalogue distro has its shell persona (keyed by the catalogue's slugs). */
+export const DISTRO_SHELLS: Readonly<Record<DistroSlug, DistroShell>> = Object.freeze({
   debian: {
-    slug: 'debian',
     sshIdent: 'OpenSSH_9.2p1 Debian-2+deb12u3',
     ssh: {
       kex: ['sntrup761x25519-sha512@openssh.com', ...KEX_CURVES, ...KEX_TAIL],
@@ -110,7 +115,6 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
     ...DEBIAN_SHELL,
   },
   ubuntu22: {
-    slug: 'ubuntu22',
     sshIdent: 'OpenSSH_8.9p1 Ubuntu-3ubuntu0.10',
     ssh: {
       kex: [...KEX_CURVES, 'sntrup761x25519-sha512@openssh.com', ...KEX_TAIL],
@@ -130,7 +134,6 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
     ...DEBIAN_SHELL,
   },
   ubuntu20: {
-    slug: 'ubuntu20',
     sshIdent: 'OpenSSH_8.2p1 Ubuntu-4ubuntu0.11',
     ssh: {
       kex: [...KEX_CURVES, ...KEX_TAIL],
@@ -150,7 +153,6 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
     ...DEBIAN_SHELL,
   },
   rocky9: {
-    slug: 'rocky9',
     sshIdent: 'OpenSSH_8.7',
     ssh: RHEL_SSH,
     rsaBits: 3072,
@@ -166,7 +168,6 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
     sudoGroup: 'wheel', shell: '/bin/bash', authMethods: ['publickey', 'gssapi-keyex', 'gssapi-with-mic', 'password'],
   },
   centos7: {
-    slug: 'centos7',
     sshIdent: 'OpenSSH_7.4',
     ssh: {
       kex: [
@@ -190,7 +191,6 @@ export const DISTROS: Readonly<Record<string, DistroProfile>> = Object.freeze({
     sudoGroup: 'wheel', shell: '/bin/bash', authMethods: ['publickey', 'gssapi-keyex', 'gssapi-with-mic', 'password'],
   },
   alpine: {
-    slug: 'alpine',
     sshIdent: 'OpenSSH_9.6',
     ssh: {
       kex: ['sntrup761x25519-sha512@openssh.com', ...KEX_CURVES, ...KEX_TAIL],
@@ -218,7 +218,6 @@ You may change this message by editing /etc/motd.
     sudoGroup: 'wheel', shell: '/bin/ash', authMethods: ['publickey', 'password', 'keyboard-interactive'],
   },
   fedora: {
-    slug: 'fedora',
     sshIdent: 'OpenSSH_9.3',
     ssh: RHEL_SSH,
     rsaBits: 3072,
@@ -234,7 +233,6 @@ You may change this message by editing /etc/motd.
     sudoGroup: 'wheel', shell: '/bin/bash', authMethods: ['publickey', 'gssapi-keyex', 'gssapi-with-mic', 'password'],
   },
   kali: {
-    slug: 'kali',
     sshIdent: 'OpenSSH_9.9p1 Debian-3',
     ssh: {
       kex: [
@@ -255,7 +253,6 @@ You may change this message by editing /etc/motd.
     ...DEBIAN_SHELL,
   },
   arch: {
-    slug: 'arch',
     sshIdent: 'OpenSSH_9.8',
     ssh: {
       kex: ['sntrup761x25519-sha512@openssh.com', ...KEX_CURVES, ...KEX_TAIL],
@@ -274,7 +271,11 @@ You may change this message by editing /etc/motd.
   },
 })
 
-/** Unknown or non-Linux distros fall back to Debian, as upstream's builds do. */
-export function distroProfile(slug: string | undefined): DistroProfile {
-  return (slug !== undefined ? DISTROS[slug] : undefined) ?? (DISTROS.debian as DistroProfile)
+/**
+ * The distro's catalogue profile (getDistro) with its shell persona. Unknown
+ * or non-Linux distros fall back to Debian, as upstream's builds do.
+ */
+export function distroPersona(slug: string | undefined): DistroPersona {
+  const profile = getDistro(slug !== undefined && hasDistro(slug) ? slug : DEFAULT_DISTRO)
+  return Object.freeze({ ...profile, ...DISTRO_SHELLS[profile.slug] })
 }

@@ -2,7 +2,7 @@
 // time. Built once per decky from the persona config and the decky's seeded
 // RNG, so every session (ssh, telnet) sees the same machine.
 import type { SeededRng } from '../../../runtime/rng.js'
-import { distroProfile, type DistroProfile } from './distro.js'
+import { distroPersona, type DistroPersona } from './distro.js'
 
 export interface ShellUser {
   name: string
@@ -21,7 +21,7 @@ export interface ShellPersona {
   hostname: string
   ip: string
   mac: string
-  distro: DistroProfile
+  distro: DistroPersona
   users: ShellUser[]
   /** ms since epoch of the fake boot. */
   bootTime: number
@@ -56,7 +56,7 @@ const CPUS = [
 const MEM_GB = [2, 4, 8, 16, 32]
 
 export function buildPersona(p: PersonaInput): ShellPersona {
-  const distro = distroProfile(p.distro)
+  const distro = distroPersona(p.distro)
   const rng = p.rng.fork('shell/persona')
   const now = p.now ?? Date.now()
   const [cpuModel, cores] = rng.pick(CPUS)

@@ -1,5 +1,5 @@
 // Seeds the fake filesystem for one decky: accounts, OS identity files, /proc,
-// home directories with the bait files of services-1.md §1.2.
+// home directories with bait files.
 import type { SeededRng } from '../../../runtime/rng.js'
 import { FakeFs } from './fs.js'
 import type { ShellPersona } from './persona.js'

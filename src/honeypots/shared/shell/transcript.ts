@@ -1,4 +1,4 @@
-// Session transcripts in upstream's sessrec shape (services-1.md §1.5.4):
+// Session transcripts in upstream's sessrec shape:
 // one JSONL shard per UTC day shared by all sessions, a header line per
 // session, then `i` (client bytes, passwords typed at prompts included), `o`
 // (terminal output) and `r` (resize) lines, a `trunc` sentinel at the cap.

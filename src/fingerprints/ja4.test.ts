@@ -1,13 +1,15 @@
 // JA4 against the worked examples of the FoxIO specification
-// (technical_details/JA4.md) and FoxIO's test data (sigalg-grease.pcapng.json),
+// (github.com/FoxIO-LLC/ja4/blob/main/technical_details/JA4.md) and FoxIO's
+// test data for its sigalg-grease.pcapng capture,
 // plus an independent re-computation on random hellos.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { alpnChars, ja4 } from './ja4.js'
-import { parseClientHello, type ClientHello } from './hello.js'
-import { clientHelloBody, ext } from '../synth.js'
+import { parseClientHello } from '../sniffer/tls/hello.js'
+import type { ClientHello } from './tls.js'
+import { clientHelloBody, ext } from '../../test/helpers/sniffer-synth.js'
 
 const hex = (s: string): number[] => s.split(',').map((x) => parseInt(x, 16))
 

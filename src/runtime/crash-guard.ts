@@ -2,7 +2,7 @@
 // process, so an exception that escapes an emulator must cost that service
 // only. Errors thrown inside a service's async scope restart that service;
 // anything else is logged and the process carries on.
-import { asError, serviceScope, type ServiceSupervisor } from '../../runtime/supervisor.js'
+import { asError, serviceScope, type ServiceSupervisor } from './supervisor.js'
 
 export interface CrashGuard {
   /** What the process handlers call (exposed so tests need not throw for real). */

@@ -1,6 +1,6 @@
 // The fleet table `decnet deploy` prints and `decnet status` reuses.
-import type { EnginePlan, PlannedService } from './engine.js'
-import { describePorts } from './engine.js'
+import type { EnginePlan, PlannedService } from '../engines/engine.js'
+import { describePorts } from '../engines/engine.js'
 
 export const FLEET_HEADERS = ['Decky', 'IP', 'OS', 'Hostname', 'Services', 'Ports']
 

@@ -1,7 +1,7 @@
 // Synthetic traffic for tests and the benchmark: frames (Ethernet/IPv4/IPv6/
 // TCP), TLS hellos, SSH KEXINIT, and pcap / pcapng files around them.
 // Checksums are left zero (nothing here validates them).
-import { LINKTYPE } from './capture/packet.js'
+import { LINKTYPE } from '../../src/sniffer/capture/packet.js'
 
 export interface TcpFrame {
   src: string

@@ -1,5 +1,6 @@
 // Names of attack tools and client libraries, recognised from user agents and
-// protocol client banners. A table: pattern → tool. First match wins.
+// protocol client banners (the sniffer's ssh_client_banner `tool`, the store's
+// fingerprint rows). A table: pattern → tool. First match wins.
 
 const TOOL_PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/Nmap Scripting Engine|\bnmap\b/i, 'nmap'],

@@ -6,7 +6,7 @@
 // GREASE ignored everywhere; empty cipher / extension lists give "000000000000".
 import { createHash } from 'node:crypto'
 import { isGrease, withoutGrease } from './grease.js'
-import { EXT, type ClientHello } from './hello.js'
+import { EXT, type ClientHello } from './tls.js'
 
 export interface Ja4 {
   ja4: string

@@ -4,7 +4,7 @@
 // decimal values, lists joined with '-', wire order, GREASE (RFC 8701) removed.
 import { createHash } from 'node:crypto'
 import { withoutGrease } from './grease.js'
-import type { ClientHello, ServerHello } from './hello.js'
+import type { ClientHello, ServerHello } from './tls.js'
 
 export interface Ja3 {
   ja3: string

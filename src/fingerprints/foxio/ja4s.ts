@@ -4,8 +4,8 @@
 //   a = proto(t|q) + version(2) + extension count(2) + chosen ALPN chars(2)
 //   b = chosen cipher as hex4
 //   c = sha256(extension hex4 list in wire order)[:12]
-import { alpnChars, hash12, hex4, ja4Version } from '../tls/ja4.js'
-import type { ServerHello } from '../tls/hello.js'
+import { alpnChars, hash12, hex4, ja4Version } from '../ja4.js'
+import type { ServerHello } from '../tls.js'
 
 export interface Ja4s {
   ja4s: string

@@ -1,7 +1,7 @@
 // A minimal NTLM client for tests (in-repo SMB/RDP clients): NEGOTIATE and
 // an NTLMv2 AUTHENTICATE computed from a known password (MS-NLMP 3.3.2).
 import { createHmac, randomBytes } from 'node:crypto'
-import { MESSAGE_TYPE, NTLMSSP_NEGOTIATE as F, NTLMSSP_SIGNATURE, ntowfv2 } from './ntlmssp.js'
+import { MESSAGE_TYPE, NTLMSSP_NEGOTIATE as F, NTLMSSP_SIGNATURE, ntowfv2 } from '../../src/honeypots/shared/ntlmssp.js'
 
 export const CLIENT_FLAGS =
   F.UNICODE | F.REQUEST_TARGET | F.SIGN | F.NTLM | F.ALWAYS_SIGN | F.EXTENDED_SESSIONSECURITY | F.TARGET_INFO | F.VERSION | F.N128 | F.KEY_EXCH | F.N56
