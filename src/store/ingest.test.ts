@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encodeSecret, type DecnetEvent, type EventFields } from '../events/event.js'
 import { formatEvent, parseLine } from '../syslog/index.js'
-import { dataDir, Ingester, openStore, sourceOf, strictBase64, type Store } from './index.js'
+import { decnetHome } from '../runtime/paths.js'
+import { Ingester, openStore, sourceOf, strictBase64, type Store } from './index.js'
 
 function tempStore(t: TestContext): { store: Store; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'decnet-store-'))
@@ -25,7 +26,7 @@ function ev(service: string, type: string, fields: EventFields, decky = 'decky-0
   return { time: `2026-11-28T01:00:${s}.000000+00:00`, decky, service, type, severity: 6, fields }
 }
 
-test('dataDir: DECNET_HOME, else XDG_DATA_HOME/decnet', (t) => {
+test('decnetHome: DECNET_HOME, else XDG_DATA_HOME/decnet', (t) => {
   const saved = { home: process.env.DECNET_HOME, xdg: process.env.XDG_DATA_HOME }
   t.after(() => {
     if (saved.home === undefined) delete process.env.DECNET_HOME
@@ -34,10 +35,10 @@ test('dataDir: DECNET_HOME, else XDG_DATA_HOME/decnet', (t) => {
     else process.env.XDG_DATA_HOME = saved.xdg
   })
   process.env.DECNET_HOME = '/x/home'
-  assert.equal(dataDir(), '/x/home')
+  assert.equal(decnetHome(), '/x/home')
   delete process.env.DECNET_HOME
   process.env.XDG_DATA_HOME = '/x/xdg'
-  assert.equal(dataDir(), '/x/xdg/decnet')
+  assert.equal(decnetHome(), '/x/xdg/decnet')
 })
 
 test('sourceOf and strictBase64', () => {

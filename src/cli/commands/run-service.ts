@@ -8,12 +8,12 @@
 // folder artifacts go to.
 import type { Command } from 'commander'
 import { hostname as osHostname, networkInterfaces } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { UserError } from '../../errors.js'
 import { getService, loadServices } from '../../services/registry.js'
 import { configFromEnv } from '../../services/_env.js'
 import { DECKY_KEY_ENV, QUARANTINE_DIR_ENV } from '../../services/_common.js'
-import { decnetHome } from '../../runtime/paths.js'
+import { artifactsRoot, decnetHome } from '../../runtime/paths.js'
 import { readInstallSecret } from '../../runtime/install.js'
 import { DECKY_KEY_BYTES } from '../../runtime/service-runtime.js'
 import { DeckyHost } from '../../runtime/decky-host.js'
@@ -70,7 +70,7 @@ export async function runService(slugArg: string | undefined, flags: RunServiceF
   if (env === process.env) delete process.env[DECKY_KEY_ENV]
   const quarantine = env[QUARANTINE_DIR_ENV]?.trim()
   const sink: ClosableSink = env.LOG_TARGET ? await logTargetSink(env.LOG_TARGET) : stdoutSink
-  const home = env.DECNET_HOME || decnetHome()
+  const home = decnetHome(env)
   let raw: Record<string, unknown>
   try {
     raw = configFromEnv(plugin.configSchema, env)
@@ -84,7 +84,7 @@ export async function runService(slugArg: string | undefined, flags: RunServiceF
     portOffset: parsePortOffset(flags.portOffset),
     sink,
     home,
-    artifactsRoot: env.DECNET_ARTIFACTS_ROOT || join(home, 'artifacts'),
+    artifactsRoot: env.DECNET_ARTIFACTS_ROOT || artifactsRoot(home),
     ...(quarantine ? { artifactsDir: resolve(quarantine) } : {}),
     ...(deckyKey ? { deckyKey } : { installSecret: readInstallSecret(home) }),
     log: () => ({ debug() {}, warn: (m) => process.stderr.write(`decnet: ${decky.name}/${slug}: ${m}\n`) }),

@@ -1,7 +1,6 @@
 // Runs every service of every decky in this process, each under its own
 // ServiceSupervisor. A deploy starts whole or not at all: a port or address
 // that cannot be bound stops what already started and fails with one line.
-import { join } from 'node:path'
 import type { DeckyConfig, FleetConfig } from '../../config/model.js'
 import { getService } from '../../services/registry.js'
 import type { DeckyIdentity, Logger, ServiceLimits } from '../../runtime/context.js'
@@ -10,6 +9,7 @@ import { DeckyHost, type HostedService } from '../../runtime/decky-host.js'
 import type { ServiceSupervisor } from '../../runtime/supervisor.js'
 import { StartGate } from '../../runtime/start-gate.js'
 import { readInstallSecret } from '../../runtime/install.js'
+import { artifactsRoot } from '../../runtime/paths.js'
 import { UserError } from '../../errors.js'
 import type { DeckyStatus, EnginePlan, PlannedDecky, PlannedService, ServiceStatus } from '../engine.js'
 import { installCrashGuard, type CrashGuard } from '../../runtime/crash-guard.js'
@@ -74,7 +74,7 @@ export class LocalRuntime {
   async start(fleet: FleetConfig, plan: EnginePlan): Promise<void> {
     this.#guard ??= installCrashGuard((s) => this.#owns(s), (m) => this.#log(m))
     const secret = this.#o.installSecret ?? readInstallSecret(this.#o.home)
-    const artifactsRoot = join(this.#o.home, 'artifacts')
+    const artifacts = artifactsRoot(this.#o.home)
     const configs = new Map(fleet.deckies.map((d) => [d.name, d]))
     let total = 0
 
@@ -105,7 +105,7 @@ export class LocalRuntime {
         portOffset: plan.portOffset,
         sink: this.#o.sink,
         home: this.#o.home,
-        artifactsRoot,
+        artifactsRoot: artifacts,
         installSecret: secret,
         gate: this.#gate,
         ...(this.#o.startTimeoutMs !== undefined ? { startTimeoutMs: this.#o.startTimeoutMs } : {}),
