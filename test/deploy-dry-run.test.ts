@@ -1,31 +1,19 @@
 // Issue 2's acceptance: `decnet deploy --dry-run` for 5 random deckies, and
 // for an INI with persona subsections and a custom service, writes compose
 // files that the Compose Specification accepts; bad INI files are one line.
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { cli } from './helpers/cli.js'
 import { composeValidator } from './helpers/compose-schema.js'
+import { tempHome } from './helpers/temp-home.js'
 
 const validate = composeValidator()
 
 type Service = { environment?: Record<string, string>; env_file?: string[]; image?: string; command?: string[]; network_mode?: string }
 type Doc = { services: Record<string, Service> }
-
-function tempHome(t: TestContext): string {
-  const home = mkdtempSync(join(tmpdir(), 'decnet-dry-'))
-  const saved = process.env.DECNET_HOME
-  process.env.DECNET_HOME = home
-  t.after(() => {
-    if (saved === undefined) delete process.env.DECNET_HOME
-    else process.env.DECNET_HOME = saved
-    rmSync(home, { recursive: true, force: true })
-  })
-  return home
-}
 
 function validCompose(path: string): Doc {
   const text = readFileSync(path, 'utf8')

@@ -3,9 +3,8 @@
 // in its process, `decnet run-service` one host with one service in a
 // container, and the native engine will run one per network namespace.
 import type { BaseService } from '../services/base.js'
-import type { EventSink } from '../events/sink.js'
-import type { BoundListener, DeckyIdentity, EmulatorFactory, Logger, ServiceLimits } from './context.js'
-import { deckyQuota, makeServiceContext } from './service-runtime.js'
+import type { BoundListener, EmulatorFactory, Logger } from './context.js'
+import { deckyQuota, makeServiceContext, type ServiceRuntimeOptions } from './service-runtime.js'
 import { DeckyQuota, DEFAULT_ARTIFACT_CAPS } from './artifacts.js'
 import type { StartGate } from './start-gate.js'
 import { ServiceSupervisor, type ServiceState } from './supervisor.js'
@@ -17,25 +16,9 @@ export interface HostedService {
   rawConfig?: Record<string, unknown>
 }
 
-export interface DeckyHostOptions {
-  decky: DeckyIdentity
+/** What every service of the decky shares (identity, addresses, sink, keys, limits), plus the services. */
+export interface DeckyHostOptions extends Omit<ServiceRuntimeOptions, 'plugin' | 'rawConfig' | 'quota' | 'log'> {
   services: HostedService[]
-  /** Address every service binds (the decky's address on this host, or 0.0.0.0 in a container). */
-  bindAddress: string
-  portOffset?: number
-  /** declared port → real port (tests); wins over portOffset. */
-  portMap?: Map<number, number>
-  sink: EventSink
-  /** decnet data dir (state/, keys). */
-  home: string
-  artifactsRoot: string
-  /** A container's quarantine mount instead of <artifactsRoot>/<decky>/<service>. */
-  artifactsDir?: string
-  /** Seeds the decky's identity through its decky key (local engine). */
-  installSecret?: Buffer
-  /** The decky key itself (containers: DECNET_DECKY_KEY); wins over installSecret. */
-  deckyKey?: Buffer
-  limits?: Partial<ServiceLimits>
   gate?: StartGate
   startTimeoutMs?: number
   /** Per-service diagnostics. */
@@ -56,24 +39,16 @@ export class DeckyHost {
   readonly #order: { sup: ServiceSupervisor; ports: number }[] = []
 
   constructor(readonly o: DeckyHostOptions) {
-    const quota = o.artifactsDir ? new DeckyQuota(o.artifactsDir, DEFAULT_ARTIFACT_CAPS.maxDeckyBytes) : deckyQuota(o.artifactsRoot, o.decky.name)
+    const caps = o.artifactCaps ?? DEFAULT_ARTIFACT_CAPS
+    const quota = o.artifactsDir ? new DeckyQuota(o.artifactsDir, caps.maxDeckyBytes) : deckyQuota(o.artifactsRoot, o.decky.name, caps)
     for (const s of o.services) {
+      const { services: _services, gate: _gate, startTimeoutMs: _timeout, log, ...shared } = o
       const ctx = makeServiceContext({
-        decky: o.decky,
+        ...shared,
         plugin: s.plugin,
         rawConfig: s.rawConfig ?? {},
-        bindAddress: o.bindAddress,
-        sink: o.sink,
-        home: o.home,
-        artifactsRoot: o.artifactsRoot,
         quota,
-        ...(o.portMap ? { portMap: o.portMap } : {}),
-        ...(o.portOffset !== undefined ? { portOffset: o.portOffset } : {}),
-        ...(o.artifactsDir ? { artifactsDir: o.artifactsDir } : {}),
-        ...(o.deckyKey ? { deckyKey: o.deckyKey } : {}),
-        ...(o.installSecret ? { installSecret: o.installSecret } : {}),
-        ...(o.limits ? { limits: o.limits } : {}),
-        ...(o.log ? { log: o.log(s.plugin.name) } : {}),
+        ...(log ? { log: log(s.plugin.name) } : {}),
       })
       const sup = new ServiceSupervisor(ctx, s.factory, {
         ...(o.gate ? { gate: o.gate } : {}),

@@ -2,19 +2,12 @@
 // both engines, the flag errors, and the no-deployment answers.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { cli } from '../../../test/helpers/cli.js'
 import { engineOf } from './deploy.js'
-
-function tempHome(t: import('node:test').TestContext): string {
-  const home = mkdtempSync(join(tmpdir(), 'decnet-cli-'))
-  process.env.DECNET_HOME = home
-  t.after(() => rmSync(home, { recursive: true, force: true }))
-  return home
-}
+import { tempHome } from '../../../test/helpers/temp-home.js'
 
 test('engine: local by default, docker by default for --dry-run', () => {
   assert.equal(engineOf({}), 'local')

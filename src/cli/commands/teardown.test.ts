@@ -1,27 +1,13 @@
 // decnet teardown / status against a runner process (a node child standing
 // in for `decnet deploy`): the kill line, the stale state, no 'running'
 // services once the runner is gone.
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { cli } from '../../../test/helpers/cli.js'
 import { RUNNERS, recordFor, spawnFakeRunner } from '../../../test/helpers/fake-runner.js'
 import { readState, writeState } from '../../engines/state.js'
 import { describeTeardown } from './teardown.js'
-
-function tempHome(t: TestContext): string {
-  const home = mkdtempSync(join(tmpdir(), 'decnet-cli-td-'))
-  const saved = process.env.DECNET_HOME
-  process.env.DECNET_HOME = home
-  t.after(() => {
-    if (saved === undefined) delete process.env.DECNET_HOME
-    else process.env.DECNET_HOME = saved
-    rmSync(home, { recursive: true, force: true })
-  })
-  return home
-}
+import { tempHome } from '../../../test/helpers/temp-home.js'
 
 test('teardown lines: stopped, killed, stale, docker, --id', () => {
   const runner = (outcome: 'exited' | 'killed' | 'gone' | 'running') => ({ pid: 42, outcome, graceMs: 5_000 })

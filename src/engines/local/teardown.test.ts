@@ -2,25 +2,18 @@
 // process has exited (killed after the grace period if it must be), a stale
 // record (runner gone, or its pid now someone else's) is reported as such.
 // The runners here are node children standing in for `decnet deploy`.
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { readState, statePath, writeState } from '../state.js'
 import { processAlive, processStartTime } from '../runner-process.js'
 import { RUNNERS, recordFor, spawnFakeRunner } from '../../../test/helpers/fake-runner.js'
 import { LocalEngine } from './index.js'
 import { controlSocketPath } from './control.js'
-
-function tempHome(t: TestContext): string {
-  const home = mkdtempSync(join(tmpdir(), 'decnet-td-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
-  return home
-}
+import { tempDir } from '../../../test/helpers/temp-home.js'
 
 test('teardown --all: a runner that exits on SIGTERM (no control channel) → exited, record gone', async (t) => {
-  const home = tempHome(t)
+  const home = tempDir(t)
   const r = await spawnFakeRunner(t, RUNNERS.polite)
   writeState(recordFor(r.pid), home)
   const result = await new LocalEngine({ home }).teardown()
@@ -30,7 +23,7 @@ test('teardown --all: a runner that exits on SIGTERM (no control channel) → ex
 })
 
 test('teardown --all: a runner that ignores SIGTERM is killed after the grace period; the record is cleared', async (t) => {
-  const home = tempHome(t)
+  const home = tempDir(t)
   const r = await spawnFakeRunner(t, RUNNERS.stubborn)
   writeState(recordFor(r.pid), home)
   const result = await new LocalEngine({ home, stopGraceMs: 300 }).teardown()
@@ -40,7 +33,7 @@ test('teardown --all: a runner that ignores SIGTERM is killed after the grace pe
 })
 
 test('teardown --all: returns only once the runner exited, not when it removed its record', async (t) => {
-  const home = tempHome(t)
+  const home = tempDir(t)
   const sock = controlSocketPath(home) as string
   const r = await spawnFakeRunner(t, RUNNERS.control, { SOCK: sock, STATE: statePath(home), LINGER: '800' })
   writeState(recordFor(r.pid, { controlSocket: sock }), home)
@@ -53,7 +46,7 @@ test('teardown --all: returns only once the runner exited, not when it removed i
 })
 
 test('teardown --all of a stale record: the runner is gone; nothing is signalled, the record is removed', async (t) => {
-  const home = tempHome(t)
+  const home = tempDir(t)
   const r = await spawnFakeRunner(t, RUNNERS.polite)
   const record = recordFor(r.pid)
   r.child.kill('SIGKILL')
@@ -65,7 +58,7 @@ test('teardown --all of a stale record: the runner is gone; nothing is signalled
 })
 
 test('teardown of a record whose pid now belongs to another process: stale, and that process is left alone', async (t) => {
-  const home = tempHome(t)
+  const home = tempDir(t)
   const r = await spawnFakeRunner(t, RUNNERS.polite)
   writeState(recordFor(r.pid, { startTime: (processStartTime(r.pid) as number) - 7 }), home)
   const one = await new LocalEngine({ home }).teardown(['decky-01'])
@@ -78,7 +71,7 @@ test('teardown of a record whose pid now belongs to another process: stale, and 
 })
 
 test('status: services of a dead runner never show as running; a live runner that is stopping shows as stopping', async (t) => {
-  const home = tempHome(t)
+  const home = tempDir(t)
   const r = await spawnFakeRunner(t, RUNNERS.polite)
   writeState(recordFor(r.pid, { phase: 'stopping' }), home)
   const live = await new LocalEngine({ home }).status()
