@@ -1,9 +1,11 @@
 // The live event feed `decnet deploy` prints: one readable line per event,
 //   HH:MM:SS decky service type src_ip:port key=value …
-// Secrets appear as their printable form only; long values are cut; control
-// bytes never reach the terminal.
+// Secrets appear as their printable form only; long values are cut; control,
+// C1, bidi and invisible format characters are escaped (sanitize.ts) and never
+// reach the terminal.
 import type { DecnetEvent } from '../events/event.js'
 import type { EventSink } from '../events/sink.js'
+import { termSafe } from './sanitize.js'
 
 export const FEED_MAX_VALUE = 80
 export const FEED_MAX_LINE = 400
@@ -11,24 +13,26 @@ export const FEED_MAX_LINE = 400
 const HIDDEN = new Set(['src_ip', 'src_port', 'secret_b64', 'secret_printable', 'remote_addr', 'session'])
 
 function clean(v: string, max: number): string {
-  const printable = v.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '?'))
-  const cut = printable.length > max ? `${printable.slice(0, max - 1)}…` : printable
-  return /[\s"=]/.test(cut) || cut === '' ? JSON.stringify(cut) : cut
+  const cut = termSafe(v, max)
+  return /[\s"=]/.test(cut) || cut === '' ? `"${cut.replace(/"/g, '\\"')}"` : cut
 }
 
 export function formatFeedLine(e: DecnetEvent): string {
   const time = /T(\d\d:\d\d:\d\d)/.exec(e.time)?.[1] ?? e.time
-  const parts = [time, e.decky, e.service, e.type]
+  const parts = [time, e.decky, e.service, e.type].map((p) => termSafe(p, FEED_MAX_VALUE))
   const f = e.fields
-  if (f.src_ip) parts.push(f.src_port ? `${f.src_ip}:${f.src_port}` : f.src_ip)
+  if (f.src_ip) parts.push(termSafe(f.src_port ? `${f.src_ip}:${f.src_port}` : f.src_ip, FEED_MAX_VALUE))
   if (f.secret_printable !== undefined) parts.push(`secret=${clean(f.secret_printable, FEED_MAX_VALUE)}`)
   for (const [k, v] of Object.entries(f)) {
     if (HIDDEN.has(k)) continue
-    parts.push(`${k}=${clean(v, FEED_MAX_VALUE)}`)
+    parts.push(`${termSafe(k, FEED_MAX_VALUE)}=${clean(v, FEED_MAX_VALUE)}`)
   }
   if (e.msg) parts.push(clean(e.msg, FEED_MAX_VALUE))
   const line = parts.join(' ')
-  return line.length > FEED_MAX_LINE ? `${line.slice(0, FEED_MAX_LINE - 1)}…` : line
+  if (line.length <= FEED_MAX_LINE) return line
+  // never split a surrogate pair (half of one would be a lone surrogate)
+  const end = /[\ud800-\udbff]/.test(line[FEED_MAX_LINE - 2] ?? '') ? FEED_MAX_LINE - 2 : FEED_MAX_LINE - 1
+  return `${line.slice(0, end)}…`
 }
 
 /** Events kept while the feed is held (deploy still starting); older ones are dropped. */

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { isUserError } from '../errors.js'
 import { setOwnsProcess } from './process-exit.js'
+import { termSafe } from './sanitize.js'
 
 export interface CommandModule {
   register(program: Command): void
@@ -60,7 +61,8 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       return e.exitCode === 0 ? 0 : 2
     }
     if (isUserError(e)) {
-      process.stderr.write(`decnet: ${e.message}\n`)
+      // messages may quote attacker or file data: escaped, keeping only our own line breaks
+      process.stderr.write(`decnet: ${e.message.split('\n').map((l) => termSafe(l)).join('\n')}\n`)
       return e.exitCode
     }
     throw e

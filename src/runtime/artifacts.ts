@@ -77,13 +77,24 @@ export class FileArtifactStore implements ArtifactStore {
     this.maxFileBytes = caps.maxFileBytes
   }
 
+  reserve(n: number): Promise<boolean> {
+    return this.quota.reserve(n)
+  }
+
   async save(input: ArtifactInput): Promise<ArtifactRecord | undefined> {
-    const truncated = input.data.length > this.maxFileBytes
-    const data = truncated ? input.data.subarray(0, this.maxFileBytes) : input.data
+    // one truncation flag for the event and the store's row: the emulator's
+    // (it stopped buffering), an http body cut short (`fields.truncated`), or ours
+    const cut = input.data.length > this.maxFileBytes
+    const data = cut ? input.data.subarray(0, this.maxFileBytes) : input.data
+    const truncated = cut || input.truncated === true || input.fields?.truncated === true || input.fields?.truncated === 'true'
+    const origSize = Math.max(input.originalSize ?? 0, input.data.length)
     const sha256 = createHash('sha256').update(data).digest('hex')
     const name = safeName(input.name)
     const peerFields = input.peer ? { src_ip: input.peer.ip, src_port: input.peer.port } : {}
-    const common = { ...peerFields, ...input.fields, name: input.name.slice(0, 512), sha256, size: data.length, truncated }
+    const common = {
+      ...peerFields, ...input.fields, name: input.name.slice(0, 512), sha256, size: data.length, truncated,
+      ...(truncated && origSize > data.length ? { orig_size: origSize } : {}),
+    }
 
     await mkdir(this.serviceDir, { recursive: true, mode: 0o750 })
     const existing = (await readdir(this.serviceDir)).find((f) => f.includes(`_${sha256.slice(0, 12)}_`))

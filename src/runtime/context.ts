@@ -59,6 +59,13 @@ export interface ArtifactInput {
   /** Name the attacker gave (sanitized by the store; never used as a path as-is). */
   name: string
   data: Buffer
+  /**
+   * The emulator already cut the upload (it was longer than `data`): the
+   * artifact is marked truncated even when `data` fits the per-file cap.
+   */
+  truncated?: boolean
+  /** Logical size when the emulator cut the upload (event field `orig_size`). */
+  originalSize?: number
   peer?: Peer
   /** Extra event fields, e.g. { transport: 'sftp', ssh_user: 'root' }. */
   fields?: Record<string, FieldInput>
@@ -79,6 +86,8 @@ export interface ArtifactStore {
   save(input: ArtifactInput): Promise<ArtifactRecord | undefined>
   /** Per-file cap in bytes; emulators stop buffering past this. */
   readonly maxFileBytes: number
+  /** Charge n bytes kept outside the quarantine (session transcripts) to the decky's quota; false when it is spent. */
+  reserve(n: number): Promise<boolean>
 }
 
 /** One accepted connection: limits applied, events tagged with the peer. */
@@ -93,6 +102,12 @@ export interface Session {
   /** Close the connection (destroy the socket) and emit `disconnect` once. */
   close(reason?: string): void
   readonly closed: boolean
+  /**
+   * The peer logged in (or otherwise finished the protocol's handshake): the
+   * handshake deadline no longer applies, and a full service no longer
+   * drops this connection to admit another.
+   */
+  authenticated(): void
 }
 
 /** Internal diagnostics (not attacker events). */
@@ -115,6 +130,13 @@ export interface BoundListener {
 export interface TcpListenOptions {
   /** No connect/disconnect events (a port whose protocol logs its own). */
   quiet?: boolean
+  /**
+   * The protocol's own pre-authentication deadline (sshd's LoginGraceTime):
+   * a connection that has not called session.authenticated() by then is
+   * closed with `handshakeReason` (default `handshake_timeout`).
+   */
+  handshakeTimeoutMs?: number
+  handshakeReason?: string
   /** TCP_NODELAY on every accepted socket. */
   noDelay?: boolean
   /** Set by listenTls: the `connect` event says so. */

@@ -333,3 +333,78 @@ test('udp: stop closes the socket (the port can be bound again) and ends flows w
   assert.equal(sup.state, 'running')
   await sup.stop()
 })
+
+// ---------------------------------------------------------------- fair slots
+
+function openFrom(port: number, from: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const c = connect({ host: SERVER, port, localAddress: from }, () => resolve(c))
+    c.once('error', reject)
+  })
+}
+
+test('a full service drops the oldest idle pre-auth connection of the busiest source for a newcomer; logged-in ones are kept', async (t) => {
+  const port = await freePort(SERVER)
+  const { svc, sink } = await service(t, port, { maxConnections: 4, maxConnectionsPerIp: 10 })
+  const { ctx, scope } = svc.openScope()
+  t.after(() => scope.close())
+  await ctx.listenTcp(7, (sock, s) => {
+    sock.on('data', (d: Buffer) => {
+      if (d.toString() === 'login') s.authenticated()
+      sock.write('ok')
+    })
+  })
+  const hog = '127.0.0.5'
+  const held: Socket[] = []
+  t.after(() => held.forEach((c) => c.destroy()))
+  for (let i = 0; i < 3; i++) {
+    held.push(await openFrom(port, hog))
+    await sleep(20)
+  }
+  // the hog's second connection stays busy, its first is the oldest idle one
+  held[1]?.write('ping')
+  const other = await openFrom(port, '127.0.0.6')
+  held.push(other)
+  await until(() => sink.ofType('connect').length === 4)
+  const firstPort = String(held[0]?.localPort)
+  const firstClosed = new Promise((r) => held[0]?.once('close', r))
+  const newcomer = await openFrom(port, CLIENT)
+  held.push(newcomer)
+  await firstClosed
+  const evicted = await sink.next('connection_evicted')
+  assert.deepEqual([evicted.fields.src_ip, evicted.fields.src_port, evicted.fields.reason], [hog, firstPort, 'service_full'])
+  assert.equal((await sink.next('disconnect', (e) => e.fields.reason === 'evicted')).fields.src_ip, hog)
+  const answer = await new Promise<string>((resolve) => {
+    newcomer.once('data', (d: Buffer) => resolve(d.toString()))
+    newcomer.write('hello')
+  })
+  assert.equal(answer, 'ok')
+  assert.equal(sink.ofType('connection_refused').length, 0)
+
+  // now every connection logs in: a fifth is refused, nobody is dropped
+  for (const c of held.slice(1)) c.write('login')
+  await sleep(100)
+  const late = connect({ host: SERVER, port, localAddress: '127.0.0.7' })
+  late.on('error', () => {})
+  const refused = await sink.next('connection_refused')
+  assert.deepEqual([refused.fields.reason, refused.fields.src_ip], ['max_connections', '127.0.0.7'])
+  assert.equal(sink.ofType('connection_evicted').length, 1)
+})
+
+test('the handshake deadline closes a connection that has not logged in, not one that has', async (t) => {
+  const port = await freePort(SERVER)
+  const { svc, sink } = await service(t, port)
+  const { ctx, scope } = svc.openScope()
+  t.after(() => scope.close())
+  await ctx.listenTcp(7, (sock, s) => sock.on('data', () => s.authenticated()), { handshakeTimeoutMs: 300, handshakeReason: 'login_grace_timeout' })
+  const lazy = await openFrom(port, CLIENT)
+  const lazyPort = String(lazy.localPort)
+  const quick = await openFrom(port, CLIENT)
+  quick.write('user pass')
+  t.after(() => quick.destroy())
+  await new Promise((r) => lazy.once('close', r))
+  const bye = await sink.next('disconnect')
+  assert.deepEqual([bye.fields.reason, bye.fields.src_port], ['login_grace_timeout', lazyPort])
+  await sleep(300)
+  assert.equal(quick.destroyed, false, 'the logged-in connection was closed')
+})

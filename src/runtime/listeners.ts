@@ -23,27 +23,66 @@ import type {
 import { asError, serviceScope } from './scope.js'
 import type { ServiceSupervisor } from './supervisor.js'
 
-/** Per-service connection counts, shared by every attempt of the service. */
+/** What admission knows of an open connection, to pick one to drop when the service is full. */
+export interface AdmittedConnection {
+  readonly ip: string
+  /** Last time the peer sent anything. */
+  lastActive: number
+  /** Not yet authenticated: may be dropped for a newcomer. */
+  preAuth: boolean
+  evict(): void
+}
+
+/**
+ * Per-service connection counts, shared by every attempt of the service.
+ * Fair slots: when the service is full, the oldest idle pre-auth connection
+ * of the busiest source is dropped for the newcomer, so a few sources that
+ * hold slots open (keepalives, slow handshakes) cannot lock everyone out.
+ */
 export class Admission {
-  open = 0
-  readonly #perIp = new Map<string, number>()
+  readonly #perIp = new Map<string, Set<AdmittedConnection>>()
+  #open = 0
   constructor(private readonly limits: ServiceLimits) {}
 
-  /** A reason to refuse, or undefined after counting the connection in. */
-  admit(ip: string): 'max_connections' | 'max_connections_per_ip' | undefined {
-    if (this.open >= this.limits.maxConnections) return 'max_connections'
-    const n = this.#perIp.get(ip) ?? 0
-    if (n >= this.limits.maxConnectionsPerIp) return 'max_connections_per_ip'
-    this.open++
-    this.#perIp.set(ip, n + 1)
+  get open(): number {
+    return this.#open
+  }
+
+  /** A reason to refuse, or undefined after counting the connection in (dropping another one if the service was full). */
+  admit(conn: AdmittedConnection): 'max_connections' | 'max_connections_per_ip' | undefined {
+    const mine = this.#perIp.get(conn.ip)
+    if ((mine?.size ?? 0) >= this.limits.maxConnectionsPerIp) return 'max_connections_per_ip'
+    if (this.#open >= this.limits.maxConnections) {
+      const victim = this.#victim()
+      if (!victim) return 'max_connections'
+      victim.evict()
+      this.release(victim)
+    }
+    this.#open++
+    const set = mine ?? new Set<AdmittedConnection>()
+    set.add(conn)
+    this.#perIp.set(conn.ip, set)
     return undefined
   }
 
-  release(ip: string): void {
-    this.open--
-    const left = (this.#perIp.get(ip) ?? 1) - 1
-    if (left <= 0) this.#perIp.delete(ip)
-    else this.#perIp.set(ip, left)
+  /** The oldest idle pre-auth connection of the source holding the most connections. */
+  #victim(): AdmittedConnection | undefined {
+    let busiest: Set<AdmittedConnection> | undefined
+    for (const set of this.#perIp.values()) {
+      if (![...set].some((c) => c.preAuth)) continue
+      if (!busiest || set.size > busiest.size) busiest = set
+    }
+    let victim: AdmittedConnection | undefined
+    for (const c of busiest ?? []) if (c.preAuth && (!victim || c.lastActive < victim.lastActive)) victim = c
+    return victim
+  }
+
+  /** Idempotent. */
+  release(conn: AdmittedConnection): void {
+    const set = this.#perIp.get(conn.ip)
+    if (!set?.delete(conn)) return
+    this.#open--
+    if (set.size === 0) this.#perIp.delete(conn.ip)
   }
 }
 
@@ -228,26 +267,37 @@ export class ListenerScope {
       socket.destroy()
       return undefined
     }
-    const refused = admission.admit(peer.ip)
-    if (refused) {
-      events.emit('connection_refused', { src_ip: peer.ip, src_port: peer.port, dst_port: localPort, reason: refused }, { severity: Severity.WARNING })
-      socket.destroy()
-      return undefined
-    }
     const id = randomUUID()
     const started = Date.now()
     let closed = false
     let bytesIn = 0
     const emit = (type: string, fields: Record<string, FieldInput> = {}, eo?: EmitOptions) =>
       events.emit(type, { src_ip: peer.ip, src_port: peer.port, ...fields }, eo)
+    const conn: AdmittedConnection = {
+      ip: peer.ip,
+      lastActive: started,
+      preAuth: true,
+      evict: () => {
+        emit('connection_evicted', { dst_port: localPort, idle_ms: Date.now() - conn.lastActive, reason: 'service_full' }, { severity: Severity.NOTICE })
+        finish('evicted')
+        socket.destroy()
+      },
+    }
+    const refused = admission.admit(conn)
+    if (refused) {
+      events.emit('connection_refused', { src_ip: peer.ip, src_port: peer.port, dst_port: localPort, reason: refused }, { severity: Severity.WARNING })
+      socket.destroy()
+      return undefined
+    }
 
     const tracked = { socket } as TrackedSession
     const finish = (reason: string) => {
       if (closed) return
       closed = true
-      admission.release(peer.ip)
+      admission.release(conn)
       this.#sessions.delete(tracked)
       clearTimeout(sessionTimer)
+      clearTimeout(handshakeTimer)
       if (!opts.quiet) emit('disconnect', { duration_ms: Date.now() - started, bytes_in: bytesIn, reason })
     }
     socket.setTimeout(limits.idleTimeoutMs, () => {
@@ -259,8 +309,14 @@ export class ListenerScope {
       socket.destroy()
     }, limits.maxSessionMs)
     sessionTimer.unref()
+    const handshakeTimer = opts.handshakeTimeoutMs === undefined ? undefined : setTimeout(() => {
+      finish(opts.handshakeReason ?? 'handshake_timeout')
+      socket.destroy()
+    }, opts.handshakeTimeoutMs)
+    handshakeTimer?.unref()
     socket.on('data', (d: Buffer) => {
       bytesIn += d.length
+      conn.lastActive = Date.now()
     })
     socket.once('close', () => finish('closed'))
 
@@ -269,13 +325,20 @@ export class ListenerScope {
       peer,
       localPort,
       emit,
-      touch: () => socket.setTimeout(limits.idleTimeoutMs),
+      touch: () => {
+        conn.lastActive = Date.now()
+        socket.setTimeout(limits.idleTimeoutMs)
+      },
       close: (reason = 'server_close') => {
         finish(reason)
         socket.destroy()
       },
       get closed() {
         return closed
+      },
+      authenticated: () => {
+        conn.preAuth = false
+        clearTimeout(handshakeTimer)
       },
     }
     tracked.session = session

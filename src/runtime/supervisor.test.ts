@@ -147,7 +147,7 @@ test('a throw in a connection handler costs that connection only', async (t) => 
   assert.equal(echoed, 'hello')
 })
 
-test('connection caps: per source IP and per service, refused with connection_refused', async (t) => {
+test('connection caps: the per-source cap refuses with connection_refused; a full service evicts for a newcomer', async (t) => {
   const sink = new MemorySink()
   const home = await mkdtemp(join(tmpdir(), 'decnet-caps-'))
   t.after(() => rm(home, { recursive: true, force: true }))
@@ -184,10 +184,11 @@ test('connection caps: per source IP and per service, refused with connection_re
   const refusedIp = await sink.next('connection_refused')
   assert.deepEqual([refusedIp.fields.reason, refusedIp.fields.src_ip], ['max_connections_per_ip', '127.0.0.1'])
   await open('127.0.0.2') // another IP: accepted (3 open now)
-  await open('127.0.0.3') // over the service cap
-  const refusedAll = await sink.next('connection_refused', (e) => e.fields.reason === 'max_connections')
-  assert.equal(refusedAll.fields.src_ip, '127.0.0.3')
+  await open('127.0.0.3') // over the service cap: the busiest source's oldest idle pre-auth connection makes room
+  const evicted = await sink.next('connection_evicted')
+  assert.equal(evicted.fields.src_ip, '127.0.0.1')
   await new Promise((r) => setTimeout(r, 50))
-  assert.deepEqual(accepted, ['127.0.0.1', '127.0.0.1', '127.0.0.2'])
-  assert.equal(sink.ofType('connect').length, 3)
+  assert.deepEqual(accepted, ['127.0.0.1', '127.0.0.1', '127.0.0.2', '127.0.0.3'])
+  assert.equal(sink.ofType('connect').length, 4)
+  assert.equal(sink.ofType('connection_refused').filter((e) => e.fields.reason === 'max_connections').length, 0)
 })

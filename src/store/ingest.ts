@@ -3,11 +3,19 @@
 // batchSize events or flushMs after the first buffered one, whichever is first.
 // Under a burst, batches that became ready in the same turn of the event loop
 // are written as one transaction (up to maxBatch events): fewer commits, same latency.
+//
+// Bounty is not batched. An event that carries a secret (`secret_b64`) or an
+// artifact is committed inside write(), together with everything buffered
+// before it (order kept), when the store can commit synchronously (SQLite).
+// Emulators emit synchronously (ctx.events.emit → FanoutSink → Ingester), so the
+// credential is in the store before the emulator's next line — its reply to the
+// login or upload — and a kill -9 after that reply cannot lose it. Connection
+// noise stays batched; a crash loses at most flushMs (≤ MAX_FLUSH_MS) of it.
 import { eventTime, type DecnetEvent } from '../events/event.js'
 import type { EventSink } from '../events/sink.js'
 import { stderrLog, type LogFn } from '../log.js'
-import { deriveBatch } from './rules.js'
-import type { RejectRow, Store } from './types.js'
+import { ARTIFACT_TYPES, deriveBatch } from './rules.js'
+import type { Batch, RejectRow, Store } from './types.js'
 
 export const INGEST_DEFAULTS = Object.freeze({
   batchSize: 100,
@@ -18,8 +26,17 @@ export const INGEST_DEFAULTS = Object.freeze({
   maxQueued: 200_000,
 })
 
+/** The longest flushMs accepted: what a crash can lose of batched (non-bounty) events. */
+export const MAX_FLUSH_MS = 1000
+
+/** Events whose rows are bounty (a credential or an artifact): committed at once, never left in the batch. */
+export function carriesBounty(ev: DecnetEvent): boolean {
+  return ev.fields.secret_b64 !== undefined || ARTIFACT_TYPES.has(ev.type)
+}
+
 export interface IngesterOptions {
   batchSize?: number
+  /** Longest wait before buffered events are written (clamped to 0…MAX_FLUSH_MS). */
   flushMs?: number
   maxBatch?: number
   maxQueued?: number
@@ -55,7 +72,7 @@ export class Ingester implements EventSink {
     this.#store = store
     this.#opts = {
       batchSize: opts.batchSize ?? INGEST_DEFAULTS.batchSize,
-      flushMs: opts.flushMs ?? INGEST_DEFAULTS.flushMs,
+      flushMs: Math.min(Math.max(opts.flushMs ?? INGEST_DEFAULTS.flushMs, 0), MAX_FLUSH_MS),
       maxBatch: Math.max(opts.maxBatch ?? INGEST_DEFAULTS.maxBatch, opts.batchSize ?? INGEST_DEFAULTS.batchSize),
       maxQueued: opts.maxQueued ?? INGEST_DEFAULTS.maxQueued,
     }
@@ -78,7 +95,8 @@ export class Ingester implements EventSink {
     this.stats.received++
     this.#queued++
     this.#pending.push({ ev, raw })
-    this.#due(this.#pending.length)
+    if (carriesBounty(ev) && this.#store.writeSync) this.#commitNow()
+    else this.#due(this.#pending.length)
   }
 
   /** Keep a line the collector could not read (table raw_lines). */
@@ -122,7 +140,8 @@ export class Ingester implements EventSink {
     this.#timer.unref()
   }
 
-  #kick(): void {
+  /** Takes everything buffered as one batch (undefined when nothing is). */
+  #take(): { batch: Batch; items: number; n: number } | undefined {
     if (this.#timer) {
       clearTimeout(this.#timer)
       this.#timer = undefined
@@ -131,19 +150,40 @@ export class Ingester implements EventSink {
       clearImmediate(this.#immediate)
       this.#immediate = undefined
     }
-    if (this.#pending.length === 0 && this.#rejects.length === 0) return
+    if (this.#pending.length === 0 && this.#rejects.length === 0) return undefined
     const items = this.#pending
     const rejects = this.#rejects
     this.#pending = []
     this.#rejects = []
-    const n = items.length + rejects.length
     const batch = deriveBatch(items, this.stats)
     batch.rejects = rejects
+    return { batch, items: items.length, n: items.length + rejects.length }
+  }
+
+  /** Commits everything buffered now, in this call (the store has writeSync). */
+  #commitNow(): void {
+    const taken = this.#take()
+    if (!taken) return
+    try {
+      this.#store.writeSync!(taken.batch)
+      this.stats.written += taken.items
+    } catch (e) {
+      this.stats.failedBatches++
+      this.#onError(e instanceof Error ? e : new Error(String(e)))
+    } finally {
+      this.#queued -= taken.n
+    }
+  }
+
+  #kick(): void {
+    const taken = this.#take()
+    if (!taken) return
+    const { batch, items, n } = taken
     this.#chain = this.#chain
       .then(() => this.#store.write(batch))
       .then(
         () => {
-          this.stats.written += items.length
+          this.stats.written += items
         },
         (e: unknown) => {
           this.stats.failedBatches++

@@ -29,7 +29,8 @@ export const INGEST_LIMITS = Object.freeze({
 const SRC_KEYS = ['src_ip', 'src', 'client_ip', 'remote_ip', 'remote_addr', 'ip'] as const
 const FINGERPRINT_FIELDS = ['ja3', 'ja3s', 'ja4', 'ja4s', 'ja4l', 'ja4ls', 'ja4h', 'ja4_quic', 'hassh', 'hassh_server', 'jarm'] as const
 const FINGERPRINT_CONTEXT = ['sni', 'alpn', 'tls_version', 'dst_port', 'ssh_version', 'client_version', 'method', 'path', 'proto'] as const
-const ARTIFACT_TYPES = new Set(['artifact', 'file_captured', 'message_stored'])
+/** Event types that make an artifact row (the ingester also commits them at once). */
+export const ARTIFACT_TYPES: ReadonlySet<string> = new Set(['artifact', 'file_captured', 'message_stored'])
 const STRICT_B64 = /^[A-Za-z0-9+/]*={0,2}$/
 const SHA256_HEX = /^[a-f0-9]{64}$/
 
@@ -107,7 +108,8 @@ export function artifactOf(ev: DecnetEvent, src: Source | undefined): ArtifactRo
     decky: ev.decky,
     service: ev.service,
     src_ip: src?.ip ?? null,
-    truncated: f.truncated === 'true',
+    // the artifact event's own field, as the store wrote it (true/false); upstream emitters say 1/True
+    truncated: /^(true|1|yes)$/i.test(f.truncated ?? ''),
   }
 }
 

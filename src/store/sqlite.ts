@@ -1,6 +1,19 @@
 // SQLite store through better-sqlite3: WAL, one transaction per batch, upserts
 // for the deduplicated bounty tables. Calls are synchronous inside; the async
 // Store signatures are for the PostgreSQL store that may follow.
+//
+// Durability: journal_mode=WAL with synchronous=NORMAL. A committed transaction
+// is in the WAL file (the OS page cache) when the commit returns, so it survives
+// the process being killed (kill -9, a crash); only a power loss or kernel crash
+// can lose the last transactions before a checkpoint (SQLite's documented WAL
+// trade-off). writeSync() returns after that commit.
+//
+// Privacy: the database holds captured passwords, so decnet.db and its -wal,
+// -shm and -journal are owner-only (0600) whatever the directory's mode and the
+// umask: the database file is created 0600 before SQLite opens it (SQLite gives
+// its -wal/-shm/-journal the database file's mode), and files an older decnet
+// left readable are chmodded when the store opens.
+import { chmodSync, closeSync, openSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { DecnetError, UserError } from '../errors.js'
 import type { EventFields } from '../events/event.js'
@@ -37,6 +50,26 @@ function parseJson<T>(text: unknown, fallback: T): T {
   }
 }
 
+/** The database file and the side files SQLite creates next to it. */
+export const STORE_SIDE_FILES = ['', '-wal', '-shm', '-journal'] as const
+
+/** Creates the database file 0600 if missing and makes it and its side files 0600 (best effort on files we do not own). */
+export function protectStoreFiles(location: string): void {
+  if (location === '' || location === ':memory:' || location.startsWith('file:')) return
+  try {
+    closeSync(openSync(location, 'a', 0o600))
+  } catch {
+    // not creatable here: SQLite's own open reports it
+  }
+  for (const suffix of STORE_SIDE_FILES) {
+    try {
+      chmodSync(location + suffix, 0o600)
+    } catch {
+      // absent, or another user's file (a reader): nothing to tighten
+    }
+  }
+}
+
 function limitOf(n: number | undefined): number {
   if (n === undefined || !Number.isFinite(n) || n <= 0) return DEFAULT_LIMIT
   return Math.min(Math.floor(n), MAX_LIMIT)
@@ -51,14 +84,18 @@ export class SqliteStore implements Store {
 
   constructor(readonly location: string) {
     try {
+      protectStoreFiles(location)
       this.#db = new Database(location)
       this.#db.pragma('journal_mode = WAL')
+      // NORMAL in WAL mode: commits survive a process crash or kill -9; see the top of this file
       this.#db.pragma('synchronous = NORMAL')
       this.#db.pragma('busy_timeout = 5000')
       const version = this.#db.pragma('user_version', { simple: true }) as number
       if (version > SCHEMA_VERSION) throw new Error(`database schema ${version} is newer than this decnet (${SCHEMA_VERSION})`)
       this.#db.exec(SCHEMA_SQL)
       this.#db.pragma(`user_version = ${SCHEMA_VERSION}`)
+      // the -wal and -shm exist now; an older decnet may have left them readable
+      protectStoreFiles(location)
     } catch (e) {
       throw new UserError('STORE_ERROR', `cannot open store ${location}: ${(e as Error).message}`, { cause: e })
     }
@@ -131,6 +168,11 @@ export class SqliteStore implements Store {
   }
 
   async write(batch: Batch): Promise<void> {
+    this.writeSync(batch)
+  }
+
+  /** Commits the batch before returning (WAL, synchronous=NORMAL: durable across a process kill). */
+  writeSync(batch: Batch): void {
     this.assertOpen()
     try {
       this.#apply(batch)

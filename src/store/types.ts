@@ -151,6 +151,13 @@ export interface Store {
   readonly location: string
   /** Applies a batch in one transaction. */
   write(batch: Batch): Promise<void>
+  /**
+   * Applies a batch in one transaction and returns once it is committed
+   * (throws on failure). Stores that can commit synchronously (SQLite) offer it;
+   * the ingester uses it to make a captured credential or artifact durable
+   * before the emulator answers.
+   */
+  writeSync?(batch: Batch): void
   events(q?: EventQuery): Promise<StoredEvent[]>
   credentials(q?: BountyQuery): Promise<StoredCredential[]>
   artifacts(q?: BountyQuery): Promise<StoredArtifact[]>

@@ -2,6 +2,7 @@
 // Attacker-controlled text is made terminal-safe before it reaches a table.
 import { UserError } from '../errors.js'
 import { canonicalTime } from '../syslog/parse.js'
+import { termSafe } from '../cli/sanitize.js'
 import type { StoredArtifact, StoredAttacker, StoredCredential, StoredEvent, StoredFingerprint } from './types.js'
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
@@ -17,13 +18,8 @@ export function parseSince(text: string, now: Date = new Date()): string {
   throw new UserError('FLAG_INVALID', `--since: not a duration (10m, 2h, 1d) or ISO time: "${text}"`)
 }
 
-/** Control, C1, bidi-override and separator characters would let an attacker draw on a terminal. */
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]/g
-
-export function safeText(s: string, max = Infinity): string {
-  const clean = s.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  return clean.length > max ? clean.slice(0, Math.max(0, max - 1)) + '…' : clean
-}
+/** Attacker text for a terminal: the CLI's one sanitiser (src/cli/sanitize.ts), with an optional cut. */
+export const safeText = termSafe
 
 /** 2026-11-28T01:02:03.123456+00:00 → 2026-11-28 01:02:03 (UTC). */
 export function shortTime(t: string): string {

@@ -1,7 +1,7 @@
 // `decnet deploy --sniff lo`: the fleet's own sniffer fingerprints a real TLS
 // client (Node's tls) and a real OpenSSH client talking to the deckies, and
 // the fingerprints land in the store tied to the decky and the source address.
-// Needs root for tcpdump; skips otherwise.
+// Needs root for tcpdump: skips otherwise, fails in strict mode (test/helpers/tools.ts).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile, spawnSync } from 'node:child_process'
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { REPO_ROOT } from '../helpers/readme-command.js'
+import { requireTools } from '../helpers/tools.js'
 
 const run = promisify(execFile)
 const CLI = join(REPO_ROOT, 'bin', 'decnet.js')
@@ -18,16 +19,10 @@ const OFFSET = 21000
 const HTTPS = '127.43.0.1'
 const SSH = '127.43.0.2'
 
-function skipReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root for tcpdump'
-  if (spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status !== 0) return 'tcpdump is missing'
-  if (spawnSync('ssh', ['-V'], { stdio: 'ignore' }).status !== 0) return 'the OpenSSH client is missing'
-  return undefined
-}
-
 interface Fingerprint { fingerprint_type: string; value: string; decky: string; service: string; src_ip: string }
 
-test('deploy --sniff lo: JA3/JA4 of a TLS client and HASSH of an OpenSSH client land in the store', { skip: skipReason(), timeout: 120_000 }, async (t) => {
+test('deploy --sniff lo: JA3/JA4 of a TLS client and HASSH of an OpenSSH client land in the store', { timeout: 120_000 }, async (t) => {
+  if (!requireTools(t, 'root', 'tcpdump', 'ssh')) return
   const home = mkdtempSync(join(tmpdir(), 'decnet-sniff-'))
   const env = { ...process.env, DECNET_HOME: home }
   const cli = (args: string[]) => run(process.execPath, [CLI, ...args], { env, timeout: 60_000 })

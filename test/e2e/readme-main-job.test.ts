@@ -5,7 +5,8 @@
 // decky 1 and a WordPress login form to decky 2; `decnet bounty --json` (same
 // user, same DECNET_HOME) must hold both credentials with the right decky,
 // service and source IP; `decnet teardown --all` stops the fleet.
-// Needs root (to create and switch to the user `decnet-ci`); skips otherwise.
+// Needs root (to create and switch to the user `decnet-ci`): skips otherwise,
+// fails in strict mode (test/helpers/tools.ts).
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile, execFileSync, spawnSync } from 'node:child_process'
@@ -14,17 +15,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { attackLikeTheReadme, flagValue, readmeMainCommand, REPO_ROOT } from '../helpers/readme-command.js'
+import { requireTools } from '../helpers/tools.js'
 
 const run = promisify(execFile)
 const USER = 'decnet-ci'
 const CLI = join(REPO_ROOT, 'bin', 'decnet.js')
-
-function skipReason(): string | undefined {
-  if (process.platform !== 'linux') return 'Linux only (127.42.0.0/8 addresses, runuser)'
-  if (process.getuid?.() !== 0) return 'needs root to create and switch to the unprivileged user decnet-ci'
-  if (spawnSync('runuser', ['--help'], { stdio: 'ignore' }).status !== 0) return 'runuser (util-linux) is missing'
-  return undefined
-}
 
 function ensureUser(): { uid: number; gid: number } {
   if (spawnSync('id', ['-u', USER], { stdio: 'ignore' }).status !== 0) {
@@ -109,8 +104,7 @@ interface CredentialRecord {
 }
 
 test('README first command as an unprivileged user: two deckies catch two credentials', { timeout: 240_000 }, async (t) => {
-  const why = skipReason()
-  if (why) return t.skip(why)
+  if (!requireTools(t, 'linux', 'root', 'runuser', 'useradd')) return
   const { line, deployArgs } = readmeMainCommand()
   assert.match(line, /^npm ci && npx decnet deploy /)
   const port = 80 + Number(flagValue(deployArgs, '--port-offset') ?? 0)

@@ -3,10 +3,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startEmulator } from '../helpers/emulator.js'
+import { impacketPython, requireTools } from '../helpers/tools.js'
+import { nmapPort } from '../helpers/nmap.js'
 import { ntowfv2 } from '../../src/honeypots/shared/ntlmssp.js'
 
 function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
@@ -18,9 +19,10 @@ function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: n
   })
 }
 
-const DECKY = { decky: { hostname: 'FS-FIN-02', osFamily: 'windows_server' } }
+// smbclient, impacket and nmap cannot pick a source address: the emulator listens
+// on 127.0.0.5 (h.host) and the kernel gives their connects 127.0.0.1 (h.client).
+const DECKY = { decky: { hostname: 'FS-FIN-02', osFamily: 'windows_server' }, kernelSource: true }
 const PERSONA = { users: 'alice:Secret123', shares: 'Public,Finance', domain: 'corp.local' }
-const need = (bin: string) => (existsSync(bin) ? false : `${bin} not installed`)
 
 function recomputes(line: string, password: string): boolean {
   const [user, , domain, chal, proof, blob] = line.split(':')
@@ -28,50 +30,53 @@ function recomputes(line: string, password: string): boolean {
     .update(Buffer.from(chal ?? '', 'hex')).update(Buffer.from(blob ?? '', 'hex')).digest('hex') === proof
 }
 
-test('smbclient -L with a bait account lists the persona shares over srvsvc', { skip: need('/usr/bin/smbclient') }, async (t) => {
+test('smbclient -L with a bait account lists the persona shares over srvsvc', async (t) => {
+  if (!requireTools(t, 'smbclient')) return
   const h = await startEmulator(t, 'smb', PERSONA, DECKY)
-  const r = await run('smbclient', ['-L', '//127.0.0.1', '-p', String(h.port(445)), '-U', 'alice%Secret123'])
+  const r = await run('smbclient', ['-L', `//${h.host}`, '-p', String(h.port(445)), '-U', 'alice%Secret123'])
   assert.match(r.out, /Public\s+Disk/)
   assert.match(r.out, /Finance\s+Disk/)
   assert.match(r.out, /IPC\$\s+IPC\s+Remote IPC/)
   const ev = await h.sink.next('auth_attempt')
-  assert.deepEqual([ev.fields.username, ev.fields.result, ev.fields.src_ip], ['alice', 'success', '127.0.0.1'])
+  assert.deepEqual([ev.fields.username, ev.fields.result, ev.fields.src_ip], ['alice', 'success', h.client])
   assert.ok(recomputes(Buffer.from(ev.fields.secret_b64 as string, 'base64').toString(), 'Secret123'))
   await h.sink.next('share_enum')
 })
 
-test('smbclient ls on a persona share lists bait files; a wrong password is captured and refused', { skip: need('/usr/bin/smbclient') }, async (t) => {
+test('smbclient ls on a persona share lists bait files; a wrong password is captured and refused', async (t) => {
+  if (!requireTools(t, 'smbclient')) return
   const h = await startEmulator(t, 'smb', PERSONA, DECKY)
   const port = String(h.port(445))
-  const r = await run('smbclient', ['//127.0.0.1/Public', '-p', port, '-U', 'alice%Secret123', '-c', 'ls'])
+  const r = await run('smbclient', [`//${h.host}/Public`, '-p', port, '-U', 'alice%Secret123', '-c', 'ls'])
   assert.equal(r.code, 0, r.out)
   assert.match(r.out, /blocks of size 4096/)
   const listed = await h.sink.next('directory_list', (e) => e.fields.share === 'Public')
   assert.ok(Number(listed.fields.entries) >= 4)
   assert.match(r.out, /\s+D\s+0\s/) // at least one sub-directory
 
-  const bad = await run('smbclient', ['//127.0.0.1/Public', '-p', port, '-U', 'CORP\\mallory%Hunter2', '-c', 'ls'])
+  const bad = await run('smbclient', [`//${h.host}/Public`, '-p', port, '-U', 'CORP\\mallory%Hunter2', '-c', 'ls'])
   assert.match(bad.out, /NT_STATUS_LOGON_FAILURE/)
   const ev = await h.sink.next('auth_attempt', (e) => e.fields.username === 'mallory')
-  assert.deepEqual([ev.fields.domain, ev.fields.principal, ev.fields.secret_kind, ev.fields.result], ['CORP', 'CORP\\mallory', 'ntlmssp_v2', 'failure'])
+  assert.deepEqual([ev.fields.domain, ev.fields.principal, ev.fields.secret_kind, ev.fields.result, ev.fields.src_ip], ['CORP', 'CORP\\mallory', 'ntlmssp_v2', 'failure', h.client])
   assert.ok(recomputes(Buffer.from(ev.fields.secret_b64 as string, 'base64').toString(), 'Hunter2'))
 })
 
-test('smbclient -N: a null session may list shares but not open a disk share; get reads a bait file', { skip: need('/usr/bin/smbclient') }, async (t) => {
+test('smbclient -N: a null session may list shares but not open a disk share; get reads a bait file', async (t) => {
+  if (!requireTools(t, 'smbclient')) return
   const h = await startEmulator(t, 'smb', PERSONA, DECKY)
   const port = String(h.port(445))
-  const anon = await run('smbclient', ['-N', '-L', '//127.0.0.1', '-p', port])
+  const anon = await run('smbclient', ['-N', '-L', `//${h.host}`, '-p', port])
   assert.match(anon.out, /Public\s+Disk/)
   const ev = await h.sink.next('auth_attempt', (e) => e.fields.result === 'anonymous')
   assert.equal(ev.fields.secret_b64, undefined)
-  const denied = await run('smbclient', ['-N', '//127.0.0.1/Public', '-p', port, '-c', 'ls'])
+  const denied = await run('smbclient', ['-N', `//${h.host}/Public`, '-p', port, '-c', 'ls'])
   assert.match(denied.out, /NT_STATUS_ACCESS_DENIED/)
 
   const file = join(h.home, 'got.bin')
-  const ls = await run('smbclient', ['//127.0.0.1/Public', '-p', port, '-U', 'alice%Secret123', '-c', 'ls'])
+  const ls = await run('smbclient', [`//${h.host}/Public`, '-p', port, '-U', 'alice%Secret123', '-c', 'ls'])
   const m = /^\s+(\S+\.(?:pdf|docx|xlsx|txt))\s+A\s+(\d+)/m.exec(ls.out)
   assert.ok(m, ls.out)
-  const got = await run('smbclient', ['//127.0.0.1/Public', '-p', port, '-U', 'alice%Secret123', '-c', `get ${m[1]} ${file}`])
+  const got = await run('smbclient', [`//${h.host}/Public`, '-p', port, '-U', 'alice%Secret123', '-c', `get ${m[1]} ${file}`])
   assert.equal(got.code, 0, got.out)
   const { stat } = await import('node:fs/promises')
   assert.equal((await stat(file)).size, Number(m[2]))
@@ -97,41 +102,53 @@ for f in c.listPath('Public', '*'):
     print('file', f.get_longname(), f.get_filesize())
 `
 
-test('impacket: NetNTLMv2 captured with the exact user; bait login lists shares and files (SMB 3.0 encrypted)', { skip: need('/usr/lib/python3/dist-packages/impacket/smbconnection.py') }, async (t) => {
+test('impacket: NetNTLMv2 captured with the exact user; bait login lists shares and files (SMB 3.0 encrypted)', async (t) => {
+  if (!requireTools(t, 'impacket')) return
   const h = await startEmulator(t, 'smb', PERSONA, DECKY)
   const script = join(h.home, 'imp.py')
   await writeFile(script, IMPACKET)
   const port = String(h.port(445))
-  const bad = await run('/usr/bin/python3', [script, '127.0.0.1', port, 'svc_backup', 'P@ssw0rd', 'CORP'])
+  const bad = await run(impacketPython(), [script, h.host, port, 'svc_backup', 'P@ssw0rd', 'CORP'])
   assert.match(bad.out, /STATUS_LOGON_FAILURE/)
   const ev = await h.sink.next('auth_attempt', (e) => e.fields.username === 'svc_backup')
-  assert.equal(ev.fields.principal, 'CORP\\svc_backup')
+  assert.deepEqual([ev.fields.principal, ev.fields.src_ip], ['CORP\\svc_backup', h.client])
   assert.ok(recomputes(Buffer.from(ev.fields.secret_b64 as string, 'base64').toString(), 'P@ssw0rd'))
 
-  const ok = await run('/usr/bin/python3', [script, '127.0.0.1', port, 'alice', 'Secret123', 'CORP'])
-  assert.match(ok.out, /server FS-FIN-02 corp\.local Windows (10\.0|Server)/)
+  const ok = await run(impacketPython(), [script, h.host, port, 'alice', 'Secret123', 'CORP'])
+  // the persona's OS with its build (DECKY's windows_server default), not just "Windows"
+  const os = /^server FS-FIN-02 corp\.local (.+)$/m.exec(ok.out)?.[1]
+  assert.ok(os, ok.out)
+  assert.match(os, /^Windows Server 2019 \w+ 17763$|^Windows 10\.0 Build 17763$/, os)
   assert.match(ok.out, /share Public/)
   assert.match(ok.out, /file \.\. 0/)
 })
 
-test('nmap smb2 scripts see a modern Windows SMB server (Server 2019: no SMBv1)', { skip: need('/usr/bin/nmap') }, async (t) => {
+test('nmap smb2 scripts see a modern Windows SMB server (Server 2019: no SMBv1)', async (t) => {
+  if (!requireTools(t, 'nmap')) return
   const h = await startEmulator(t, 'smb', { ...PERSONA, os_version: '10.0.17763' }, DECKY)
   const port = String(h.port(445))
-  const r = await run('nmap', ['-Pn', '-p', port, '--script', 'smb2-time,smb2-security-mode,smb-protocols', '--script-args', `smbport=${port}`, '127.0.0.1'], 120_000)
+  const r = await run('nmap', ['-Pn', '-p', port, '--script', 'smb2-time,smb2-security-mode,smb-protocols', '--script-args', `smbport=${port}`, h.host], 120_000)
   assert.match(r.out, /Message signing enabled but not required/)
   assert.match(r.out, /smb2-time:\s*\n\|\s+date: \d{4}-/)
-  assert.match(r.out, /3[.:]?1[.:]?1/)
-  assert.doesNotMatch(r.out, /SMBv1/)
+  // the dialect list from the smb-protocols section only (3.1.1 also appears in smb2-security-mode's header)
+  // the section: its indented lines up to the one that closes it with |_
+  const protocols = /^\| smb-protocols:\s*\n((?:\| {2}.*\n)*\|_.*\n)/m.exec(r.out)?.[1]
+  assert.ok(protocols, r.out)
+  const dialects = [...protocols.matchAll(/^\|[ _]\s+(\d:?\d:?\d(?::?\d{2})?)\s*$/gm)].map((m) => (m[1] ?? '').replace(/:/g, ''))
+  assert.deepEqual(dialects, ['202', '210', '300', '302', '311'], r.out)
+  assert.doesNotMatch(protocols, /SMBv1|NT LM 0\.12/)
 })
 
-test('nmap -sV names a Server 2016 persona (SMB1 still on) as Microsoft Windows microsoft-ds', { skip: need('/usr/bin/nmap') }, async (t) => {
+test('nmap -sV names a Server 2016 persona (SMB1 still on) as Microsoft Windows microsoft-ds', async (t) => {
+  if (!requireTools(t, 'nmap')) return
   const h = await startEmulator(t, 'smb', { ...PERSONA, os_version: '10.0.14393' }, DECKY)
-  const r = await run('nmap', ['-sV', '-Pn', '-p', String(h.port(445)), '127.0.0.1'], 180_000)
-  assert.match(r.out, /microsoft-ds\s+Microsoft Windows [\w .-]+ microsoft-ds \(workgroup: CORP\)/)
+  const r = await run('nmap', ['-sV', '-Pn', '-p', String(h.port(445)), h.host], 180_000)
+  assert.match(nmapPort(r.out, h.port(445)).line, /open\s+microsoft-ds\s+Microsoft Windows [\w .-]+ microsoft-ds \(workgroup: CORP\)$/)
   assert.match(r.out, /Host: FS-FIN-02/)
 })
 
-test('smbclient put: the upload is quarantined as an artifact (same sha256) and can be read back', { skip: need('/usr/bin/smbclient') }, async (t) => {
+test('smbclient put: the upload is quarantined as an artifact (same sha256) and can be read back', async (t) => {
+  if (!requireTools(t, 'smbclient')) return
   const h = await startEmulator(t, 'smb', PERSONA, DECKY)
   const { randomBytes, createHash } = await import('node:crypto')
   const { readFile } = await import('node:fs/promises')
@@ -139,7 +156,7 @@ test('smbclient put: the upload is quarantined as an artifact (same sha256) and 
   const src = join(h.home, 'tool.exe')
   const back = join(h.home, 'back.exe')
   await writeFile(src, data)
-  const r = await run('smbclient', ['//127.0.0.1/Finance', '-p', String(h.port(445)), '-U', 'alice%Secret123', '-c', `put ${src} tool.exe; get tool.exe ${back}; mkdir x`])
+  const r = await run('smbclient', [`//${h.host}/Finance`, '-p', String(h.port(445)), '-U', 'alice%Secret123', '-c', `put ${src} tool.exe; get tool.exe ${back}; mkdir x`])
   assert.match(r.out, /NT_STATUS_ACCESS_DENIED making remote directory/)
   const up = await h.sink.next('file_upload')
   assert.deepEqual([up.fields.share, up.fields.path, up.fields.size, up.fields.user], ['Finance', 'tool.exe', '150000', 'alice'])

@@ -18,17 +18,13 @@ import ssh2 from 'ssh2'
 import type { DecnetEvent } from '../../src/events/event.js'
 import { FileSource, LiveSource, PcapFormatError, Sniffer, readCapture } from '../../src/sniffer/index.js'
 import { clientHelloBody, ext, handshake, records } from '../helpers/sniffer-synth.js'
+import { requireTools, type Requirement } from '../helpers/tools.js'
 
 // ---- helpers -------------------------------------------------------------------
 
-function haveTools(t: TestContext, bins: string[]): boolean {
-  for (const bin of bins) {
-    if (spawnSync(bin, ['--version'], { stdio: 'ignore' }).error) {
-      t.skip(`${bin} is not installed (.ci/install-debian.sh installs it)`)
-      return false
-    }
-  }
-  return true
+/** tcpdump captures on lo as root; everything is looked up one way (test/helpers/tools.ts). */
+function haveTools(t: TestContext, bins: Requirement[]): boolean {
+  return requireTools(t, ...(bins.includes('tcpdump') ? ['root' as const] : []), ...bins)
 }
 
 function tempDir(t: TestContext): string {
@@ -238,11 +234,7 @@ test('sniffer e2e: TLS clients on lo — JA3/JA3S equal tshark, JA4 equals the s
 // ---- SSH -----------------------------------------------------------------------
 
 test('sniffer e2e: OpenSSH client against an ssh2 server — HASSH and HASSHServer equal tshark', async (t) => {
-  if (!haveTools(t, ['tcpdump', 'tshark'])) return
-  if (spawnSync('ssh', ['-V'], { stdio: 'ignore' }).error || spawnSync('ssh-keygen', ['-?'], { stdio: 'ignore' }).error) {
-    t.skip('OpenSSH client is not installed')
-    return
-  }
+  if (!haveTools(t, ['tcpdump', 'tshark', 'ssh', 'ssh-keygen'])) return
   const dir = tempDir(t)
   const keyFile = join(dir, 'host_ed25519')
   assert.equal(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]).status, 0)

@@ -3,13 +3,13 @@
 // the real OpenSSH's minus the algorithms ssh2 cannot run (docs/ssh.md).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile, spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { startEmulator } from '../helpers/emulator.js'
+import { nmapPort } from '../helpers/nmap.js'
+import { requireTools } from '../helpers/tools.js'
 
 const run = promisify(execFile)
-const NMAP = spawnSync('nmap', ['--version']).status === 0
-const AUDIT = spawnSync('ssh-audit', ['-h']).status !== null && spawnSync('which', ['ssh-audit']).status === 0
 
 /** Algorithms real OpenSSH offers that ssh2 1.17 cannot negotiate (docs/ssh.md). */
 const SSH2_GAPS = /^(sntrup761x25519-sha512(@openssh\.com)?|mlkem768x25519-sha256|umac-(64|128)(-etm)?@openssh\.com)$/
@@ -58,17 +58,19 @@ interface Audit {
   mac: string[]
 }
 
-async function audit(port: number): Promise<Audit> {
+async function audit(host: string, port: number): Promise<Audit> {
   // ssh-audit exits non-zero when it has warnings; the JSON is still complete
-  const r = await run('ssh-audit', ['-j', '-p', String(port), '127.0.0.1'], { timeout: 60_000 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))
+  const r = await run('ssh-audit', ['-j', '-p', String(port), host], { timeout: 60_000 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))
   return JSON.parse(r.stdout) as Audit
 }
 
 for (const distro of ['debian', 'ubuntu20'] as const) {
   const real = REAL[distro]
-  test(`ssh-audit (${distro}): banner and algorithm lists match OpenSSH minus ssh2's gaps`, { skip: AUDIT ? false : 'ssh-audit is not installed', timeout: 90_000 }, async (t) => {
-    const h = await startEmulator(t, 'ssh', {}, { decky: { hostname: 'db-prod-3', distro } })
-    const a = await audit(h.port(22))
+  test(`ssh-audit (${distro}): banner and algorithm lists match OpenSSH minus ssh2's gaps`, { timeout: 90_000 }, async (t) => {
+    if (!requireTools(t, 'ssh-audit')) return
+    // ssh-audit cannot pick a source: server on 127.0.0.5, the kernel's source 127.0.0.1
+    const h = await startEmulator(t, 'ssh', {}, { decky: { hostname: 'db-prod-3', distro }, kernelSource: true })
+    const a = await audit(h.host, h.port(22))
     assert.equal(a.banner.raw, real.banner)
     const names = (l: { algorithm: string }[]) => l.map((x) => x.algorithm)
     assert.deepEqual(names(a.kex), real.kex.filter((x) => !SSH2_GAPS.test(x)))
@@ -76,15 +78,19 @@ for (const distro of ['debian', 'ubuntu20'] as const) {
     assert.deepEqual(a.enc, real.enc.filter((x) => !SSH2_GAPS.test(x)))
     assert.deepEqual(a.mac, real.mac.filter((x) => !SSH2_GAPS.test(x)))
     assert.equal(a.key.find((k) => k.algorithm === 'rsa-sha2-512')?.keysize, 3072)
+    const cv = await h.sink.next('client_version')
+    assert.equal(cv.fields.src_ip, h.client)
   })
 }
 
 for (const distro of ['debian', 'ubuntu20'] as const) {
-  test(`nmap -sV (${distro}) names OpenSSH with the persona version`, { skip: NMAP ? false : 'nmap is not installed', timeout: 150_000 }, async (t) => {
+  test(`nmap -sV (${distro}) names OpenSSH with the persona version`, { timeout: 150_000 }, async (t) => {
+    if (!requireTools(t, 'nmap', 'root')) return
     const h = await startEmulator(t, 'ssh', {}, { decky: { hostname: 'db-prod-3', distro } })
     const port = h.port(22)
-    const { stdout } = await run('nmap', ['-sV', '-Pn', '-n', '-p', String(port), '127.0.0.1'], { timeout: 120_000 })
-    const line = stdout.split('\n').find((l) => l.startsWith(`${port}/tcp`)) ?? stdout
-    assert.match(line, REAL[distro].nmap)
+    const { stdout } = await run('nmap', ['-sV', '-Pn', '-n', '-e', 'lo', '-S', h.client, '-p', String(port), h.host], { timeout: 120_000 })
+    assert.match(nmapPort(stdout, port).line, REAL[distro].nmap)
+    const cv = await h.sink.next('connect')
+    assert.equal(cv.fields.src_ip, h.client)
   })
 }

@@ -1,5 +1,13 @@
 // Starts one emulator on loopback with free ports, a memory event sink and a
 // throwaway data dir; stops and cleans up in t.after.
+//
+// The emulator listens on one loopback address (`host`) and the tests' clients
+// come from another (`client`), so a capture that logged the server's own
+// address instead of the peer's fails. Clients that can pick their source bind
+// to `client` (net/tls `localAddress`, ssh2's `localAddress`, `clientFetch`,
+// nmap -S, curl --interface, ssh -b). For tools that cannot, start with
+// `{ kernelSource: true }`: the emulator then listens on 127.0.0.5 and the
+// kernel picks 127.0.0.1 as the source of a plain connect.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,11 +18,22 @@ import type { TestContext } from 'node:test'
 import { loadServices, getService } from '../../src/services/registry.js'
 import { makeServiceContext } from '../../src/runtime/service-runtime.js'
 import { MemorySink } from './memory-sink.js'
+import type { EventSink } from '../../src/events/sink.js'
 import type { DeckyIdentity, HoneypotContext, ServiceLimits } from '../../src/runtime/context.js'
 import type { ListenerScope } from '../../src/runtime/listeners.js'
 
+/** Where emulators listen by default, and where clients come from. */
+export const SERVER_ADDRESS = '127.0.0.1'
+export const CLIENT_ADDRESS = '127.0.0.2'
+/** With kernelSource: the server address, and the source Linux picks for 127.0.0.0/8 (the lo route's src). */
+export const KERNEL_SERVER_ADDRESS = '127.0.0.5'
+export const KERNEL_SOURCE_ADDRESS = '127.0.0.1'
+
 export interface StartedEmulator {
+  /** The address the emulator listens on. */
   host: string
+  /** The address test clients connect from; every capture must name it as src_ip. */
+  client: string
   /** The start's sockets (what is bound, open sessions). */
   scope: ListenerScope
   port(declared: number): number
@@ -30,6 +49,10 @@ export interface StartOptions {
   limits?: Partial<ServiceLimits>
   /** Same secret → same per-decky values (host keys, serials) across two starts. */
   installSecret?: Buffer
+  /** Listen on 127.0.0.5; clients that cannot bind a source come from 127.0.0.1. */
+  kernelSource?: boolean
+  /** Wraps the sink the emulator writes to (tests of the tests: a deliberately wrong capture). */
+  wrapSink?: (sink: EventSink, host: string) => EventSink
 }
 
 function freeTcpPort(host: string): Promise<number> {
@@ -71,7 +94,8 @@ export async function startEmulator(
   const factoryPromise = plugin.emulator()
   if (!factoryPromise) throw new Error(`service '${slug}' has no emulator`)
   const factory = await factoryPromise
-  const host = '127.0.0.1'
+  const host = opts.kernelSource ? KERNEL_SERVER_ADDRESS : SERVER_ADDRESS
+  const client = opts.kernelSource ? KERNEL_SOURCE_ADDRESS : CLIENT_ADDRESS
   const home = await mkdtemp(join(tmpdir(), `decnet-test-${slug}-`))
   const artifactsDir = join(home, 'artifacts')
   const resolved = plugin.resolveConfig(config)
@@ -93,7 +117,7 @@ export async function startEmulator(
     rawConfig: config,
     bindAddress: host,
     portMap,
-    sink,
+    sink: opts.wrapSink ? opts.wrapSink(sink, host) : sink,
     home,
     artifactsRoot: artifactsDir,
     installSecret: opts.installSecret ?? randomBytes(32),
@@ -120,6 +144,7 @@ export async function startEmulator(
   t.after(stop)
   return {
     host,
+    client,
     port: (declared: number) => {
       const p = portMap.get(declared)
       if (p === undefined) throw new Error(`${slug} declares no port ${declared}`)

@@ -15,6 +15,8 @@ export interface FakeSession extends Session {
   readonly closeReason: string | undefined
   /** How many times touch() was called. */
   readonly touches: number
+  /** Whether authenticated() was called. */
+  readonly loggedIn: boolean
   /** Resolves with the reason of the first close(). */
   readonly whenClosed: Promise<string>
 }
@@ -23,6 +25,7 @@ export function fakeSession(opts: { destroy?: { destroy(): void }; port?: number
   const events: RecordedEvent[] = []
   let reason: string | undefined
   let touches = 0
+  let loggedIn = false
   let resolveClosed: (r: string) => void = () => {}
   const whenClosed = new Promise<string>((r) => (resolveClosed = r))
   return {
@@ -36,6 +39,12 @@ export function fakeSession(opts: { destroy?: { destroy(): void }; port?: number
     },
     touch() {
       touches++
+    },
+    authenticated() {
+      loggedIn = true
+    },
+    get loggedIn() {
+      return loggedIn
     },
     close(r = 'server_close') {
       if (reason !== undefined) return

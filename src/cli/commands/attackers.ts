@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { openStore, type Store } from '../../store/index.js'
 import { attackerRecord, safeText, shortTime } from '../../store/views.js'
+import { jsonSafe } from '../sanitize.js'
 import { formatTable } from '../table.js'
 
 export async function attackerRecords(store: Store, limit?: number): Promise<ReturnType<typeof attackerRecord>[]> {
@@ -28,7 +29,7 @@ export function register(program: Command): void {
       const store = openStore()
       try {
         const rows = await attackerRecords(store)
-        process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + '\n' : rows.length ? renderAttackers(rows) : 'no attackers yet\n')
+        process.stdout.write(opts.json ? jsonSafe(rows, 2) + '\n' : rows.length ? renderAttackers(rows) : 'no attackers yet\n')
       } finally {
         await store.close()
       }

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { UserError } from '../../errors.js'
 import { openStore, type BountyQuery, type Store } from '../../store/index.js'
 import { artifactRecord, credentialRecord, fingerprintRecord, peerText, safeText, shortTime } from '../../store/views.js'
+import { jsonSafe } from '../sanitize.js'
 import { formatTable } from '../table.js'
 
 export const BOUNTY_KINDS = ['credential', 'artifact', 'fingerprint'] as const
@@ -79,7 +80,7 @@ export function register(program: Command): void {
       const store = openStore()
       try {
         const records = await bountyRecords(store, opts)
-        process.stdout.write(opts.json ? JSON.stringify(records, null, 2) + '\n' : renderBounty(records, kinds))
+        process.stdout.write(opts.json ? jsonSafe(records, 2) + '\n' : renderBounty(records, kinds))
       } finally {
         await store.close()
       }

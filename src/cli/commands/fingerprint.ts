@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import type { DecnetEvent } from '../../events/event.js'
 import { FileSource, Sniffer } from '../../sniffer/index.js'
 import { resolverFromFlags } from '../../sniffer/fleet-resolver.js'
+import { jsonSafe } from '../sanitize.js'
 import { printTable } from '../table.js'
 
 export interface FingerprintRow {
@@ -71,7 +72,7 @@ export function register(program: Command): void {
     .action(async (file: string, opts: FingerprintOptions) => {
       const r = await fingerprintFile(file, opts)
       if (opts.json) {
-        for (const ev of r.events) process.stdout.write(JSON.stringify(ev) + '\n')
+        for (const ev of r.events) process.stdout.write(jsonSafe(ev) + '\n')
         return
       }
       const rows = fingerprintRows(r.events)

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { UserError } from '../../errors.js'
 import { openStore, type EventQuery, type Store } from '../../store/index.js'
 import { eventRecord, parseSince, peerText, safeText, shortTime, summarize } from '../../store/views.js'
+import { jsonSafe } from '../sanitize.js'
 import { formatTable } from '../table.js'
 
 export const FOLLOW_POLL_MS = 500
@@ -28,7 +29,7 @@ function limitOf(v: string | number | undefined): number {
 }
 
 function render(rows: Awaited<ReturnType<Store['events']>>, json: boolean, header: boolean): string {
-  if (json) return rows.map((e) => JSON.stringify(eventRecord(e)) + '\n').join('')
+  if (json) return rows.map((e) => jsonSafe(eventRecord(e)) + '\n').join('')
   const cells = rows.map((e) => [shortTime(e.time), safeText(e.decky, 24), safeText(e.service, 16), safeText(e.type, 24), peerText(e.src_ip, e.src_port), summarize(e)])
   const table = formatTable(['Time (UTC)', 'Decky', 'Service', 'Type', 'Source', 'Summary'], cells)
   return header ? table : table.split('\n').slice(2).join('\n')

@@ -7,6 +7,7 @@ import { Ingester, openStore } from '../../store/index.js'
 import { stderrLog } from '../../log.js'
 import { captureFilter, checkInterfaceName, startLiveSniffer } from '../../sniffer/live.js'
 import { resolverFromFlags } from '../../sniffer/fleet-resolver.js'
+import { jsonSafe, termSafe } from '../sanitize.js'
 
 export interface SniffOptions {
   interface: string
@@ -39,10 +40,10 @@ export function register(program: Command): void {
       const ingester = store ? new Ingester(store, { log: stderrLog() }) : undefined
       const sink: EventSink = {
         write(ev) {
-          if (opts.json) process.stdout.write(JSON.stringify(ev) + '\n')
+          if (opts.json) process.stdout.write(jsonSafe(ev) + '\n')
           else {
             ingester!.write(ev)
-            process.stdout.write(describe(ev) + '\n')
+            process.stdout.write(termSafe(describe(ev)) + '\n')
           }
         },
       }
@@ -52,7 +53,7 @@ export function register(program: Command): void {
         sink,
         resolveDecky: resolver.resolve,
         tcpdump: opts.tcpdump,
-        onLog: (line) => process.stderr.write(`${line.startsWith('tcpdump:') ? line : `tcpdump: ${line}`}\n`),
+        onLog: (line) => process.stderr.write(`${termSafe(line.startsWith('tcpdump:') ? line : `tcpdump: ${line}`)}\n`),
       })
       const sniffer = live.sniffer
       const stop = () => void live.stop()

@@ -7,6 +7,7 @@ import { openStore, type StoreCounts } from '../../store/index.js'
 import type { DeploymentPhase } from '../../engines/state.js'
 import { describePorts, type DeckyStatus, type ServiceStatus } from '../../engines/engine.js'
 import { deployedEngine } from '../../engines/registry.js'
+import { jsonSafe, termSafe } from '../sanitize.js'
 import { printTable } from '../table.js'
 
 export interface StatusReport {
@@ -72,7 +73,7 @@ export function runnerLine(r: StatusReport): string {
 export async function statusCommand(opts: { json?: boolean }, home: string = decnetHome()): Promise<void> {
   const r = await statusReport(home)
   if (opts.json) {
-    process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+    process.stdout.write(jsonSafe(r, 2) + '\n')
     return
   }
   if (!r.active) {
@@ -83,7 +84,7 @@ export async function statusCommand(opts: { json?: boolean }, home: string = dec
     ['Decky', 'IP', 'Hostname', 'OS', 'Services'],
     r.deckies.map((d) => [d.name, d.ip, d.hostname, d.os, d.services.map(serviceCell).join(', ')]),
   )
-  process.stdout.write(runnerLine(r) + '\n')
+  process.stdout.write(termSafe(runnerLine(r)) + '\n')
   if (r.counts) process.stdout.write(`store: ${r.counts.events} events, ${r.counts.credentials} credentials, ${r.counts.artifacts} artifacts, ${r.counts.attackers} attackers\n`)
 }
 

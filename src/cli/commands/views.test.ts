@@ -66,7 +66,7 @@ test('logs: JSON lines with filters, limit, since; the table escapes control cha
   assert.match(out, /Time \(UTC\)\s+Decky\s+Service\s+Type\s+Source\s+Summary/)
   assert.match(out, /2026-11-28 03:00:01\s+web-01\s+http\s+request\s+198\.51\.100\.20:51000\s+method=POST path=\/wp-login\.php/)
   assert.doesNotMatch(out, /\u001b/)
-  assert.match(out, /path=\/\\u001b\[2J/)
+  assert.match(out, /path=\/\\x1b\[2J/)
   assert.doesNotMatch(out, /secret_b64/)
 })
 
@@ -149,7 +149,7 @@ test('parseSince and safeText', () => {
   assert.equal(parseSince('1d', now), '2026-11-27T03:00:00.000000+00:00')
   assert.equal(parseSince('2026-11-28'), '2026-11-28T00:00:00.000000+00:00')
   assert.throws(() => parseSince('soon'), /--since: not a duration/)
-  assert.equal(safeText('a\u202eb\nc'), 'a\\u202eb\\u000ac')
+  assert.equal(safeText('a\u202eb\nc'), 'a\\u{202e}b\\x0ac')
 })
 
 test('decnet bounty --json / attackers --json / logs --json through main()', async (t) => {

@@ -5,12 +5,18 @@ import { mkdtemp, mkdir, writeFile, symlink, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { startEmulator } from '../../../test/helpers/emulator.js'
+import { CLIENT_ADDRESS, startEmulator } from '../../../test/helpers/emulator.js'
+import { clientFetch } from '../../../test/helpers/client.js'
+import { assertBasicAuthCaptured } from '../../../test/helpers/captures.js'
+
+// every client here connects from CLIENT_ADDRESS; the emulator listens on 127.0.0.1
+const fetch = clientFetch(CLIENT_ADDRESS)
+const CLIENT = CLIENT_ADDRESS
 
 /** Send raw bytes, collect everything until the server closes (or `ms`). */
 function raw(port: number, data: string | Buffer, ms = 3000): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => s.write(data))
+    const s = connect({ port, host: '127.0.0.1', localAddress: CLIENT }, () => s.write(data))
     const parts: Buffer[] = []
     let closed = false
     const timer = setTimeout(() => s.destroy(), ms)
@@ -31,18 +37,11 @@ function headerNames(response: string): string[] {
   return head.split('\r\n').slice(1).map((l) => l.slice(0, l.indexOf(':')))
 }
 
-test('http: Basic auth from fetch is captured with exact user, secret and source IP', async (t) => {
+test('http: Basic auth is captured with exact user, secret and the client\'s address and port', async (t) => {
   const h = await startEmulator(t, 'http')
-  const res = await fetch(`http://127.0.0.1:${h.port(80)}/admin/`, {
-    headers: { Authorization: `Basic ${Buffer.from('operator:Tr0ub4dor&3').toString('base64')}`, 'User-Agent': 'Mozilla/5.0 (decoy-test)' },
-  })
-  assert.equal(res.status, 404)
-  await res.text()
-  const ev = await h.sink.next('request', (e) => e.fields.path === '/admin/')
-  assert.deepEqual(
-    [ev.fields.principal, ev.fields.secret_printable, ev.fields.secret_b64, ev.fields.secret_kind, ev.fields.src_ip, ev.fields.user_agent, ev.fields.status],
-    ['operator', 'Tr0ub4dor&3', Buffer.from('Tr0ub4dor&3').toString('base64'), 'plaintext', '127.0.0.1', 'Mozilla/5.0 (decoy-test)', '404'],
-  )
+  const { ev, status } = await assertBasicAuthCaptured(h)
+  assert.equal(status, 404)
+  assert.equal(ev.fields.status, '404')
   const headers = JSON.parse(ev.fields.headers ?? '[]') as [string, string][]
   assert.ok(headers.some(([n, v]) => n.toLowerCase() === 'user-agent' && v === 'Mozilla/5.0 (decoy-test)'))
   const fp = await h.sink.next('http_request_fingerprint', (e) => e.fields.path === '/admin/')
@@ -66,7 +65,7 @@ test('http: WordPress login form post → login_attempt + request, error page ba
   const ev = await h.sink.next('login_attempt')
   assert.deepEqual(
     [ev.fields.principal, ev.fields.secret_printable, ev.fields.secret_b64, ev.fields.secret_kind, ev.fields.src_ip, ev.fields.path, ev.fields.app],
-    ['admin', 'Winter2025!', Buffer.from('Winter2025!').toString('base64'), 'plaintext', '127.0.0.1', '/wp-login.php', 'wordpress'],
+    ['admin', 'Winter2025!', Buffer.from('Winter2025!').toString('base64'), 'plaintext', CLIENT, '/wp-login.php', 'wordpress'],
   )
   const req = await h.sink.next('request', (e) => e.fields.method === 'POST')
   assert.equal(req.fields.secret_b64, undefined, 'form creds are not duplicated on the request event')
@@ -117,7 +116,7 @@ test('http: raw 404 and 400 are Apache byte for byte, headers in Apache order', 
   const big = await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(9000)}\r\n\r\n`)
   assert.match(big.text, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*Size of a request header field exceeds server limit/)
   const err = await h.sink.next('protocol_error')
-  assert.equal(err.fields.src_ip, '127.0.0.1')
+  assert.equal(err.fields.src_ip, CLIENT)
 })
 
 test('http: default page, HEAD, OPTIONS, 405, pipelining and keep-alive count', async (t) => {
@@ -181,7 +180,7 @@ test('http: tomcat manager asks for Basic auth; jenkins login posts are captured
   assert.equal(post.status, 302)
   assert.match(post.headers.get('location') ?? '', /\/loginError$/)
   const la = await j.sink.next('login_attempt')
-  assert.deepEqual([la.fields.principal, la.fields.secret_printable, la.fields.src_ip], ['admin', 'jenkins!', '127.0.0.1'])
+  assert.deepEqual([la.fields.principal, la.fields.secret_printable, la.fields.src_ip], ['admin', 'jenkins!', CLIENT])
 })
 
 test('http: phpMyAdmin login with token; server_header, extra_headers, custom_body, response_code', async (t) => {
@@ -247,7 +246,7 @@ test('http fuzz: random bytes on a live socket end in an answer or a close, the 
   const real = Buffer.from('POST /wp-login.php HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 17\r\n\r\nlog=a&pwd=b&c=dd')
   for (let cut = 0; cut <= real.length; cut += 7) {
     await new Promise<void>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => s.end(real.subarray(0, cut)))
+      const s = connect({ port, host: '127.0.0.1', localAddress: CLIENT }, () => s.end(real.subarray(0, cut)))
       s.on('error', () => {})
       s.resume()
       s.on('close', () => resolve())
@@ -265,7 +264,7 @@ test('http: PUT bodies and multipart file parts land in the artifact quarantine'
   assert.equal(put.status, 404)
   await put.text()
   const a = await h.sink.next('artifact', (e) => e.fields.method === 'PUT')
-  assert.equal(a.fields.src_ip, '127.0.0.1')
+  assert.equal(a.fields.src_ip, CLIENT)
   assert.equal(a.fields.url_path, '/uploads/cmd.php')
   assert.equal(a.fields.sha256, (await import('node:crypto')).createHash('sha256').update('<?php system($_GET["c"]); ?>').digest('hex'))
   const fd = new FormData()
@@ -292,20 +291,20 @@ test('http: an h2c prior-knowledge client leaves its SETTINGS as http2_settings,
   const h = await startEmulator(t, 'http')
   const { execFile } = await import('node:child_process')
   await new Promise<void>((resolve) => {
-    execFile('curl', ['-s', '--max-time', '5', '--http2-prior-knowledge', `http://127.0.0.1:${h.port(80)}/`], () => resolve())
+    execFile('curl', ['-s', '--max-time', '5', '--http2-prior-knowledge', '--interface', CLIENT, `http://127.0.0.1:${h.port(80)}/`], () => resolve())
   })
   const ev = await h.sink.next('http2_settings')
   const order = JSON.parse(ev.fields.frame_order ?? '[]') as number[]
   assert.ok(order.includes(3), ev.fields.frame_order)
   assert.equal((JSON.parse(ev.fields.settings ?? '{}') as Record<string, number>).ENABLE_PUSH, 0)
-  assert.equal(ev.fields.src_ip, '127.0.0.1')
+  assert.equal(ev.fields.src_ip, CLIENT)
   const err = await h.sink.next('protocol_error')
   assert.equal(err.fields.status, '400')
 })
 
 test('http: a head dripped byte by byte (slowloris) is cut at the header timeout', async (t) => {
   const h = await startEmulator(t, 'http', {}, { limits: { idleTimeoutMs: 1000 } })
-  const s = connect(h.port(80), '127.0.0.1')
+  const s = connect({ port: h.port(80), host: '127.0.0.1', localAddress: CLIENT })
   s.on('error', () => {})
   t.after(() => s.destroy())
   const drip = setInterval(() => s.write('X'), 150)

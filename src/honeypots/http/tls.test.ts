@@ -3,12 +3,12 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
-import { startEmulator } from '../../../test/helpers/emulator.js'
+import { CLIENT_ADDRESS, startEmulator } from '../../../test/helpers/emulator.js'
 
 const run = promisify(execFile)
 
 async function curlTls(port: number, path = '/'): Promise<{ subject: string; serial: string; body: string; status: string }> {
-  const { stdout, stderr } = await run('curl', ['-sk', '-v', '--max-time', '10', '-w', '\n%{http_code}\n%{certs}', `https://127.0.0.1:${port}${path}`])
+  const { stdout, stderr } = await run('curl', ['-sk', '-v', '--max-time', '10', '--interface', CLIENT_ADDRESS, '-w', '\n%{http_code}\n%{certs}', `https://127.0.0.1:${port}${path}`])
   const subject = /subject: (.+)/.exec(stderr)?.[1]?.trim() ?? ''
   const serial = /Serial Number:\s*([0-9A-Fa-f:]+)/.exec(stdout)?.[1]?.replace(/:/g, '').toLowerCase() ?? ''
   const [body = '', status = ''] = stdout.split('\n%')[0]?.split(/\n(?=\d{3}\n)/) ?? []
@@ -30,7 +30,7 @@ test('http over TLS (443): curl -k sees CN=<persona hostname>; per decky, stable
   assert.equal(ca2.serial, ca.serial, 'same decky + install → same serial and validity')
   assert.match(ca.body, /name="log"/)
   const ev = await a.sink.next('request', (e) => e.fields.path === '/wp-login.php')
-  assert.deepEqual([ev.fields.scheme, ev.fields.src_ip], ['https', '127.0.0.1'])
+  assert.deepEqual([ev.fields.scheme, ev.fields.src_ip], ['https', CLIENT_ADDRESS])
   const hs = await a.sink.next('tls_handshake')
   assert.match(hs.fields.tls_version ?? '', /^TLSv1\.[23]$/)
 })

@@ -39,6 +39,8 @@ const SCHANNEL_2019_CIPHERS = [
 const SCHANNEL_2019_CURVES = 'X25519:P-256:P-384'
 /** How often the certificate is rebuilt to follow its seeded renewal cycle. */
 const CERT_RECHECK_MS = 6 * 3_600_000
+/** The whole X.224 → TLS → CredSSP sequence must end by then (a slowloris holds no slot longer). */
+export const RDP_CONNECT_DEADLINE_MS = 30_000
 /** TSRequests per connection before we hang up. */
 const MAX_CREDSSP_ROUNDS = 4
 
@@ -206,7 +208,8 @@ export const create: EmulatorFactory = (ctx) => {
         deckyCertificate(ctx, certOpts).then((c) => Object.assign(env, c), () => undefined)
       }, CERT_RECHECK_MS)
       renew.unref()
-      await ctx.listenTcp(3389, (socket, s) => handleConnection(env, socket, s), { noDelay: true })
+      // nothing logs on here (NLA always fails): every connection gets the connection-sequence deadline
+      await ctx.listenTcp(3389, (socket, s) => handleConnection(env, socket, s), { noDelay: true, handshakeTimeoutMs: RDP_CONNECT_DEADLINE_MS, handshakeReason: 'connect_timeout' })
     },
     async stop() {
       clearInterval(renew)

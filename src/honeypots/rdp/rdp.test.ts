@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { createHmac, X509Certificate } from 'node:crypto'
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
-import { startEmulator } from '../../../test/helpers/emulator.js'
+import { CLIENT_ADDRESS, startEmulator } from '../../../test/helpers/emulator.js'
 import { authenticateMessage, negotiateMessage, readChallenge } from '../../../test/helpers/ntlm-client.js'
 import { MSV_AV, ntowfv2 } from '../shared/ntlmssp.js'
 import { buildTsRequest, parseTsRequest, tsRequestLength } from './credssp.js'
@@ -57,7 +57,7 @@ const fullTs = (b: Buffer) => {
 
 async function x224(port: number, cookie: string | undefined, requested: number | undefined): Promise<{ sock: Socket; cc: Buffer }> {
   const sock = await new Promise<Socket>((resolve, reject) => {
-    const s = netConnect(port, '127.0.0.1', () => resolve(s))
+    const s = netConnect({ port, host: '127.0.0.1', localAddress: CLIENT_ADDRESS }, () => resolve(s))
     s.once('error', reject)
   })
   sock.write(cr(cookie, requested))
@@ -92,7 +92,7 @@ test('rdp: cookie captured; NLA NTLMv2 captured and recomputes; Windows-like log
   assert.equal(r2?.errorCode, 0xc000006d | 0)
 
   const ev = await h.sink.next('auth_attempt')
-  assert.deepEqual([ev.fields.auth_path, ev.fields.principal, ev.fields.secret_kind, ev.fields.src_ip], ['nla', 'CORP\\alice', 'ntlmssp_v2', '127.0.0.1'])
+  assert.deepEqual([ev.fields.auth_path, ev.fields.principal, ev.fields.secret_kind, ev.fields.src_ip], ['nla', 'CORP\\alice', 'ntlmssp_v2', CLIENT_ADDRESS])
   const [user, , domain, chal, proof, blob] = Buffer.from(ev.fields.secret_b64 as string, 'base64').toString().split(':')
   assert.equal(chal, ch.challenge.toString('hex'))
   const again = createHmac('md5', ntowfv2('Spring2025!', user as string, domain as string))
@@ -127,7 +127,7 @@ test('rdp: without NLA, a TLS-only client is served TLS; standard security is re
 test('rdp: hostile input — garbage before X.224 and a broken TLS handshake close the connection with an event', async (t) => {
   const h = await startEmulator(t, 'rdp', { nla: true }, DECKY)
   const open = () => new Promise<Socket>((resolve, reject) => {
-    const s = netConnect(h.port(3389), '127.0.0.1', () => resolve(s))
+    const s = netConnect({ port: h.port(3389), host: '127.0.0.1', localAddress: CLIENT_ADDRESS }, () => resolve(s))
     s.once('error', reject)
   })
   const a = await open()

@@ -6,7 +6,7 @@ import {
   principalOf, serverMac, verifyNtlmV2, NTLMSSP_NEGOTIATE as F,
 } from './ntlmssp.js'
 import { authenticateMessage, negotiateMessage, readChallenge } from '../../../test/helpers/ntlm-client.js'
-import { createHmac } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 
 // MS-NLMP 4.2.4 (NTLMv2 authentication) test vectors
 const NLMP = {
@@ -90,11 +90,52 @@ test('anonymous AUTHENTICATE has no hashcat line', () => {
   assert.equal(credentialFields(auth, NLMP.serverChallenge).secret_kind, 'anonymous')
 })
 
-test('serverMac: MS-NLMP 4.2.4.4 style MAC has version 1 and sequence 0', () => {
-  const mac = serverMac(Buffer.alloc(16, 0x55), F.KEY_EXCH | F.EXTENDED_SESSIONSECURITY, Buffer.from('3000', 'hex'))
-  assert.equal(mac.length, 16)
-  assert.equal(mac.readUInt32LE(0), 1)
-  assert.equal(mac.readUInt32LE(12), 0)
+// An independent NTLMSSP MAC (MS-NLMP 3.4.4.2 with extended session security):
+// its own RC4 and key derivation, not the module's.
+function rc4(key: Buffer, data: Buffer): Buffer {
+  const S = Array.from({ length: 256 }, (_, i) => i)
+  for (let i = 0, j = 0; i < 256; i++) {
+    j = (j + S[i]! + key[i % key.length]!) & 0xff
+    ;[S[i], S[j]] = [S[j]!, S[i]!]
+  }
+  const out = Buffer.alloc(data.length)
+  for (let n = 0, i = 0, j = 0; n < data.length; n++) {
+    i = (i + 1) & 0xff
+    j = (j + S[i]!) & 0xff
+    ;[S[i], S[j]] = [S[j]!, S[i]!]
+    out[n] = data[n]! ^ S[(S[i]! + S[j]!) & 0xff]!
+  }
+  return out
+}
+const md5 = (...parts: (Buffer | string)[]) => parts.reduce((h, p) => h.update(p), createHash('md5')).digest()
+const magic = (dir: string, kind: string) => `session key to ${dir} ${kind} key magic constant\0`
+
+function expectedMac(key: Buffer, keyExch: boolean, message: Buffer, seq: number): Buffer {
+  const seqBuf = Buffer.alloc(4)
+  seqBuf.writeUInt32LE(seq)
+  const sign = md5(key, magic('server-to-client', 'signing'))
+  const seal = md5(key, magic('server-to-client', 'sealing'))
+  let checksum: Buffer = createHmac('md5', sign).update(seqBuf).update(message).digest().subarray(0, 8)
+  if (keyExch) checksum = rc4(seal, checksum)
+  return Buffer.concat([Buffer.from('01000000', 'hex'), checksum, seqBuf])
+}
+
+test('serverMac: equals an independent MS-NLMP 3.4.4.2 computation (KEY_EXCH or not, any sequence)', () => {
+  const key = Buffer.alloc(16, 0x55) // MS-NLMP 4.2.4's RandomSessionKey
+  // the derivation used above reproduces MS-NLMP 4.2.4.4's client-to-server SignKey and SealKey vectors
+  assert.equal(md5(key, magic('client-to-server', 'signing')).toString('hex'), '4788dc861b4782f35d43fd98fe1a2d39')
+  assert.equal(md5(key, magic('client-to-server', 'sealing')).toString('hex'), '59f600973cc4960a25480a7c196e4c58')
+  // RC4 itself: the classic "Key"/"Plaintext" vector
+  assert.equal(rc4(Buffer.from('Key'), Buffer.from('Plaintext')).toString('hex'), 'bbf316e8d940af0ad3')
+  const msg = Buffer.from('3000', 'hex')
+  const mac = serverMac(key, F.KEY_EXCH | F.EXTENDED_SESSIONSECURITY, msg)
+  assert.equal(mac.toString('hex'), expectedMac(key, true, msg, 0).toString('hex'))
+  assert.equal(serverMac(key, F.EXTENDED_SESSIONSECURITY, msg).toString('hex'), expectedMac(key, false, msg, 0).toString('hex'))
+  assert.notEqual(serverMac(key, F.EXTENDED_SESSIONSECURITY, msg).toString('hex'), mac.toString('hex'))
+  fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ maxLength: 64 }), fc.boolean(), fc.nat(0xffffffff), (k, m, kx, seq) => {
+    const flags = F.EXTENDED_SESSIONSECURITY | (kx ? F.KEY_EXCH : 0)
+    assert.equal(serverMac(Buffer.from(k), flags, Buffer.from(m), seq).toString('hex'), expectedMac(Buffer.from(k), kx, Buffer.from(m), seq).toString('hex'))
+  }), { numRuns: 200 })
 })
 
 test('fuzz: parseAuthenticate/parseNegotiate never throw on garbage or truncations', () => {

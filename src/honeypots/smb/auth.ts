@@ -104,6 +104,7 @@ export function sessionSetup(c: ConnState, req: Request): Reply {
   const password = c.env.accounts.get(auth.user.toLowerCase())
   const key = password !== undefined ? verifyNtlmV2(auth, session.challenge, password) : undefined
   c.s.emit('auth_attempt', { ...fields, dialect: dialectName(c.dialect), result: key ? 'success' : 'failure' }, key ? {} : { severity: Severity.NOTICE })
+  if (key) c.s.authenticated()
   if (!key) return fail(c, session, STATUS.LOGON_FAILURE)
   session.done = true
   session.user = auth.user

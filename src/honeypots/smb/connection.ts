@@ -10,7 +10,7 @@ import { dialectName, logoff, sessionSetup } from './auth.js'
 import {
   CAP, CIPHER, CMD, CMD_NAME, DIALECT, FLAGS, MAX_CREDITS, MAX_READ, NBSS, SMB1_MAGIC, SMB2_HEADER_SIZE, SMB2_MAGIC, SMB2_TRANSFORM_MAGIC, STATUS,
 } from './constants.js'
-import { COMMAND_HANDLERS } from './files.js'
+import { COMMAND_HANDLERS, releaseOpens } from './files.js'
 import { nbssFrame } from './framing.js'
 import { buildHeader, errorBody, parseHeader } from './header.js'
 import {
@@ -47,6 +47,11 @@ export class SmbConnection {
       env, s, dialect: 0, capabilities: 0, cipher: 0, clientSecurityMode: 0, clientCapabilities: 0, clientDialects: [],
       sessions: new Map(), trees: new Map(), opens: new Map(), nextTreeId: 1,
     }
+  }
+
+  /** The socket closed: uploads still open give their memory back. */
+  close(): void {
+    releaseOpens(this.#c)
   }
 
   /** Feed socket bytes. Returns false when the connection must be closed. */

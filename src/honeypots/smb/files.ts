@@ -9,9 +9,12 @@ import { errorBody } from './header.js'
 import { dirEntry, fileInfo, fsInfo, attrsOf, allocOf } from './info.js'
 import { handleRpc } from './rpc.js'
 import type { AuthState, ConnState, Open, Reply, Request } from './state.js'
+import { processMemoryBudget, refusalFields } from '../../runtime/memory-budget.js'
+import { UploadBuffer } from '../../runtime/upload-buffer.js'
 
 const B = SMB2_HEADER_SIZE
 const STATUS_NO_SUCH_FILE = 0xc000000f
+const STATUS_DISK_FULL = 0xc000007f
 const PIPES = new Set(['srvsvc'])
 const MAX_PATH_CHARS = 1024
 const err = (status: number): Reply => ({ status, body: errorBody() })
@@ -60,7 +63,11 @@ export function treeConnect(c: ConnState, req: Request): Reply {
 
 export function treeDisconnect(c: ConnState, req: Request): Reply {
   if (!c.trees.delete(req.hdr.treeId)) return err(STATUS.NETWORK_NAME_DELETED)
-  for (const [k, o] of c.opens) if (o.treeId === req.hdr.treeId) c.opens.delete(k)
+  for (const [k, o] of c.opens) {
+    if (o.treeId !== req.hdr.treeId) continue
+    c.opens.delete(k)
+    o.upload?.buf.close()
+  }
   return { status: STATUS.SUCCESS, body: sized(4, 4) }
 }
 
@@ -70,8 +77,6 @@ const FILE_OPEN_IF = 3
 const FILE_OVERWRITE = 4
 const FILE_DIRECTORY_FILE = 0x1
 const FILE_CREATED = 2
-/** Largest upload buffered per open (the artifact store caps again). */
-const MAX_UPLOAD = 32 * 1024 * 1024
 const WRITE_ACCESS = 0x00000002 | 0x00000004 | 0x00010000 | 0x40000000 | 0x10000000 // WRITE_DATA APPEND DELETE GENERIC_WRITE GENERIC_ALL
 
 /** CREATE: 88 DesiredAccess 100 CreateDisposition 104 CreateOptions 108 NameOffset 110 NameLength. */
@@ -113,7 +118,8 @@ export function create(c: ConnState, req: Request): Reply {
       const temp: BaitNode = { name: upload.name, isDir: false, size: 0, created: t, modified: t, seed: `upload/${clean}` }
       c.opens.set(id.toString('hex'), {
         id, treeId: tree.id, share, path: clean, node: temp, pipeOut: [], listed: false,
-        upload: { dir: upload.dir, name: upload.name, chunks: Buffer.alloc(0), size: 0, truncated: false },
+        // what was written, by extent, reserved from the process budget; capped at the artifact per-file limit
+        upload: { dir: upload.dir, name: upload.name, buf: new UploadBuffer(processMemoryBudget().lease(), c.env.ctx.artifacts.maxFileBytes) },
       })
       return createResponse(temp, id, FILE_CREATED)
     }
@@ -295,18 +301,15 @@ export function write(c: ConnState, req: Request): Reply {
   const len = m.readUInt32LE(B + 4)
   if (off + len > m.length) return err(STATUS.INVALID_PARAMETER)
   if (o.upload) {
-    const at = Number(m.readBigUInt64LE(B + 8))
-    const u = o.upload
-    const end = Math.min(at + len, MAX_UPLOAD)
-    if (at + len > MAX_UPLOAD) u.truncated = true
-    if (end > at) {
-      if (end > u.chunks.length) {
-        const grown = Math.min(MAX_UPLOAD, Math.max(end, u.chunks.length * 2))
-        u.chunks = Buffer.concat([u.chunks, Buffer.alloc(grown - u.chunks.length)])
-      }
-      m.copy(u.chunks, at, off, off + (end - at))
-      u.size = Math.max(u.size, end)
-      if (o.node) o.node.size = u.size
+    const at = m.readBigUInt64LE(B + 8)
+    const u = o.upload.buf
+    // past 2^53 is past any cap: counted as truncated, nothing kept
+    const ok = at > BigInt(Number.MAX_SAFE_INTEGER) ? (u.write(u.maxFileBytes, m.subarray(off, off + len)), true) : u.write(Number(at), m.subarray(off, off + len))
+    if (o.node) o.node.size = Math.min(u.size, u.maxFileBytes)
+    if (!ok) {
+      // the process's upload memory is spent: this file gets DISK_FULL, other sessions go on
+      if (u.refusals === 1) c.s.emit('resource_refused', { ...refusalFields('smb_upload', u.lastRefusal), share: o.share.name, path: o.path }, { severity: Severity.WARNING })
+      return err(STATUS_DISK_FULL)
     }
     const b = sized(17, 17)
     b.writeUInt32LE(len, 4)
@@ -323,13 +326,26 @@ export function write(c: ConnState, req: Request): Reply {
 function finishUpload(c: ConnState, req: Request, o: Open): void {
   const u = o.upload
   if (!u) return
-  const data = Buffer.from(u.chunks.subarray(0, u.size))
   const user = c.sessions.get(req.hdr.sessionId)?.user ?? ''
-  c.s.emit('file_upload', { share: o.share.name, path: o.path, size: data.length, truncated: u.truncated, user }, { severity: Severity.NOTICE })
-  keepUpload(c.env.ctx, u.dir, u.name, data)
+  const a = u.buf.assemble()
+  if (!a) {
+    c.s.emit('resource_refused', { ...refusalFields('smb_upload', u.buf.lastRefusal), share: o.share.name, path: o.path }, { severity: Severity.WARNING })
+    c.s.emit('file_upload', { share: o.share.name, path: o.path, size: u.buf.size, truncated: true, stored: false, user }, { severity: Severity.NOTICE })
+    u.buf.close()
+    return
+  }
+  c.s.emit('file_upload', { share: o.share.name, path: o.path, size: a.data.length, truncated: a.truncated, user }, { severity: Severity.NOTICE })
+  keepUpload(c.env.ctx, u.dir, u.name, a.data)
   c.env.ctx.artifacts
-    .save({ name: u.name, data, peer: c.s.peer, fields: { transport: 'smb', share: o.share.name, smb_path: o.path, smb_user: user } })
+    .save({ name: u.name, data: a.data, truncated: a.truncated, originalSize: a.size, peer: c.s.peer, fields: { transport: 'smb', share: o.share.name, smb_path: o.path, smb_user: user } })
     .catch((e: Error) => c.env.ctx.log.warn(`smb artifact: ${e.message}`))
+    .finally(() => u.buf.close())
+}
+
+/** The connection is gone: every upload still open gives its memory back (nothing is stored). */
+export function releaseOpens(c: ConnState): void {
+  for (const o of c.opens.values()) o.upload?.buf.close()
+  c.opens.clear()
 }
 
 /** SET_INFO: allowed on an upload (end of file, times, disposition), denied elsewhere. */

@@ -18,7 +18,7 @@ const fakeSession = (): Session & { events: string[] } => {
   const events: string[] = []
   return {
     id: 'x', peer: { ip: '127.0.0.1', port: 1 }, localPort: 445, events,
-    emit: (type: string) => void events.push(type), touch() {}, close() {}, closed: false,
+    emit: (type: string) => void events.push(type), touch() {}, close() {}, closed: false, authenticated() {},
   }
 }
 
@@ -89,7 +89,26 @@ test('fuzz: every prefix of a real NEGOTIATE stream is handled', () => {
   ;[0x202, 0x210, 0x300, 0x302, 0x311].forEach((d, i) => neg.writeUInt16LE(d, 36 + i * 2))
   const stream = nbssFrame(smb2(CMD.NEGOTIATE, neg))
   for (let cut = 0; cut <= stream.length; cut++) {
-    const conn = new SmbConnection(env, fakeSession(), () => {}, { netbios: false, maxPdu: 65536 })
-    conn.onData(stream.subarray(0, cut))
+    const out: Buffer[] = []
+    const session = fakeSession()
+    const conn = new SmbConnection(env, session, (b) => void out.push(b), { netbios: false, maxPdu: 65536 })
+    const open = conn.onData(stream.subarray(0, cut))
+    if (cut < stream.length) {
+      // an incomplete frame: nothing sent, the connection waits for the rest
+      assert.equal(open, true, `prefix ${cut}: closed`)
+      assert.equal(out.length, 0, `prefix ${cut}: answered before the frame was complete`)
+      continue
+    }
+    // the whole frame: one NEGOTIATE response choosing 3.1.1
+    assert.equal(open, true)
+    assert.equal(out.length, 1)
+    const reply = Buffer.concat(out)
+    assert.equal(reply.readUIntBE(1, 3), reply.length - 4, 'one NBSS frame')
+    const smb = reply.subarray(4)
+    assert.equal(smb.subarray(0, 4).toString('latin1'), '\xfeSMB')
+    assert.equal(smb.readUInt16LE(12), CMD.NEGOTIATE)
+    assert.equal(smb.readUInt32LE(8), 0, 'STATUS_SUCCESS')
+    assert.equal(smb.readUInt32LE(16) & 1, 1, 'a response')
+    assert.equal(smb.readUInt16LE(64 + 4), 0x311)
   }
 })

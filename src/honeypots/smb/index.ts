@@ -11,6 +11,8 @@ import { SmbConnection } from './connection.js'
 import type { ServerEnv } from './state.js'
 
 const DAY_MS = 86_400_000
+/** A connection that has not logged on by then is dropped: keepalives alone cannot hold a slot. */
+export const SMB_LOGON_DEADLINE_MS = 60_000
 
 /** Bait accounts from persona keys: `users` ("name:password" per line or comma) and/or `user` + `password`. */
 export function baitAccounts(cfg: Readonly<Record<string, unknown>>): Map<string, string> {
@@ -55,6 +57,7 @@ export const create: EmulatorFactory = (ctx) => ({
         if (!socket.destroyed) socket.write(b)
       }, { netbios, maxPdu: Math.min(MAX_PDU, Math.max(ctx.limits.maxFrameBytes, 70_000)) })
       let ended = false
+      socket.once('close', () => conn.close())
       socket.on('data', (d: Buffer) => {
         if (ended) return // after a framing error the rest of the stream is not SMB
         let ok: boolean
@@ -70,7 +73,8 @@ export const create: EmulatorFactory = (ctx) => ({
       })
     }
     // MS-SMB2 2.1: direct TCP on 445; RFC 1002 NetBIOS session service on 139
-    await ctx.listenTcp(445, serve(false), { noDelay: true })
-    await ctx.listenTcp(139, serve(true), { noDelay: true })
+    const opts = { noDelay: true, handshakeTimeoutMs: SMB_LOGON_DEADLINE_MS, handshakeReason: 'logon_timeout' }
+    await ctx.listenTcp(445, serve(false), opts)
+    await ctx.listenTcp(139, serve(true), opts)
   },
 })

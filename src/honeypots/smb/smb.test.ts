@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
-import { startEmulator } from '../../../test/helpers/emulator.js'
+import { CLIENT_ADDRESS, startEmulator } from '../../../test/helpers/emulator.js'
 import { explicit, octets, oid, seq, tlv } from '../shared/der.js'
 import { authenticateMessage, negotiateMessage, readChallenge } from '../../../test/helpers/ntlm-client.js'
 import { findNtlmssp, MSV_AV, ntowfv2 } from '../shared/ntlmssp.js'
@@ -26,7 +26,7 @@ class Client {
   }
   static open(port: number): Promise<Client> {
     return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new Client(s)))
+      const s = connect({ port, host: '127.0.0.1', localAddress: CLIENT_ADDRESS }, () => resolve(new Client(s)))
       s.once('error', reject)
     })
   }
@@ -121,7 +121,7 @@ test('smb: NTLMv2 logon with a wrong account is captured as a hashcat line that 
   assert.equal(challenge.avPairs.get(MSV_AV.DNS_COMPUTER_NAME)?.toString('utf16le'), 'fs-fin-02.corp.local')
   const ev = await h.sink.next('auth_attempt')
   assert.deepEqual([ev.fields.username, ev.fields.domain, ev.fields.principal, ev.fields.secret_kind, ev.fields.src_ip, ev.fields.result],
-    ['jdoe', 'CORP', 'CORP\\jdoe', 'ntlmssp_v2', '127.0.0.1', 'failure'])
+    ['jdoe', 'CORP', 'CORP\\jdoe', 'ntlmssp_v2', CLIENT_ADDRESS, 'failure'])
   const line = Buffer.from(ev.fields.secret_b64 as string, 'base64').toString()
   const [user, , domain, chal, proof, blob] = line.split(':')
   assert.equal(chal, challenge.challenge.toString('hex'))

@@ -6,6 +6,7 @@ import type { Smb2Header } from './header.js'
 import type { VolumeFacts } from './info.js'
 import type { RpcPipe } from './rpc.js'
 import type { CipherKeys } from './transform.js'
+import type { UploadBuffer } from '../../runtime/upload-buffer.js'
 
 export interface ServerEnv {
   ctx: HoneypotContext
@@ -48,7 +49,7 @@ export interface Open {
   pipe?: string
   pipeOut: Buffer[]
   /** A file being uploaded (created by this open). */
-  upload?: { dir: BaitNode; name: string; chunks: Buffer; size: number; truncated: boolean }
+  upload?: { dir: BaitNode; name: string; buf: UploadBuffer }
   rpc?: RpcPipe
   listed: boolean
 }

@@ -8,7 +8,10 @@ import { InteractiveShell, runCommandString } from '../shared/shell/terminal.js'
 import type { ShellUser } from '../shared/shell/persona.js'
 import type { ShellHost, ShellState } from '../shared/shell/types.js'
 import { parseScpCommand, ScpSink, scpSource } from './scp.js'
-import { serveSftp } from './sftp.js'
+import { serveSftp, SFTP_LIMITS } from './sftp.js'
+import { processMemoryBudget, refusalFields, type MemoryRefusal } from '../../runtime/memory-budget.js'
+import { UploadBuffer } from '../../runtime/upload-buffer.js'
+import { Severity } from '../../events/event.js'
 import { EXEC_STDIN_LIMITS, readsStdin } from './exec-stdin.js'
 import type { SshRuntime } from './runtime.js'
 import { loginBanner } from './banner.js'
@@ -18,6 +21,11 @@ export const CHANNEL_LIMITS = Object.freeze({
   maxExecBytes: 16 * 1024,
   maxSessionsPerConnection: 10,
 })
+
+/** `resource_refused`: the process memory budget (or the channel's share) said no. */
+function refused(s: Session, what: string, r: MemoryRefusal | undefined, extra: Record<string, string> = {}): void {
+  s.emit('resource_refused', { ...refusalFields(what, r), ...extra }, { severity: Severity.WARNING })
+}
 
 export interface ConnectionStats {
   bytes: number
@@ -71,7 +79,10 @@ export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser
     stats.recorded = true
     const sh = makeState(pty !== undefined)
     if (!stats.transcript) {
-      transcript = new Transcript(rt.transcriptsDir, s.id, { width: pty?.cols ?? 80, height: pty?.rows ?? 24, term: pty?.term ?? '' })
+      // transcripts count against the decky's artifact quota like uploads
+      transcript = new Transcript(rt.transcriptsDir, s.id, { width: pty?.cols ?? 80, height: pty?.rows ?? 24, term: pty?.term ?? '' }, new Date(), {
+        reserve: (n) => rt.ctx.artifacts.reserve(n),
+      })
       stats.transcript = transcript
     }
     const term = new InteractiveShell(sh, {
@@ -136,20 +147,22 @@ export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser
     }
     // the payload comes on stdin: keep it (bounded) until EOF, then run
     const cap = Math.min(rt.ctx.artifacts.maxFileBytes, EXEC_STDIN_LIMITS.maxBytes)
-    const chunks: Buffer[] = []
-    let size = 0
-    let truncated = false
+    const buf = new UploadBuffer(processMemoryBudget().lease(), cap)
+    let refusedAt = -1
     let started = false
     const start = (run = true) => {
       if (started) return
       started = true
       clearTimeout(timer)
-      const data = Buffer.concat(chunks)
+      const a = buf.assemble()
+      const data = a?.data ?? Buffer.alloc(0)
+      const truncated = refusedAt >= 0 || (a?.truncated ?? true)
       if (data.length > 0) {
         void rt.ctx.artifacts
-          .save({ name: 'stdin', data, peer: s.peer, fields: { via: 'exec_stdin', cmd, ssh_user: user.name, session: s.id, stdin_truncated: truncated } })
+          .save({ name: 'stdin', data, truncated, originalSize: buf.size, peer: s.peer, fields: { via: 'exec_stdin', cmd, ssh_user: user.name, session: s.id, stdin_truncated: truncated } })
           .catch((e: unknown) => rt.ctx.log.warn(`exec stdin artifact: ${String(e)}`))
-      }
+          .finally(() => buf.close())
+      } else buf.close()
       if (run) void go(data)
     }
     const timer = setTimeout(() => start(), EXEC_STDIN_LIMITS.maxWaitMs)
@@ -157,14 +170,12 @@ export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser
     stream.on('data', (d: Buffer) => {
       stats.bytes += d.length
       s.touch()
-      if (size >= cap) {
-        truncated = true
-        return
+      if (refusedAt >= 0 || started) return
+      // bounded by the per-file cap (the rest only counts as truncated) and the process budget
+      if (!buf.append(d)) {
+        refusedAt = buf.size
+        refused(s, 'exec_stdin', buf.lastRefusal, { cmd })
       }
-      const take = d.subarray(0, cap - size)
-      truncated ||= take.length < d.length
-      chunks.push(Buffer.from(take))
-      size += take.length
     })
     stream.on('end', () => start())
     stream.on('close', () => start(false))
@@ -180,12 +191,18 @@ export function handleSessionChannel(rt: SshRuntime, s: Session, user: ShellUser
       fs: rt.fs,
       user,
       maxFileBytes: rt.ctx.artifacts.maxFileBytes,
+      memory: processMemoryBudget().lease(SFTP_LIMITS.maxBufferedBytes),
       onOp: () => s.touch(),
+      onRefused: (path, r) => refused(s, 'sftp_upload', r, { orig_path: path }),
       onUpload: (u) => {
         stats.bytes += u.data.length
         void rt.ctx.artifacts
-          .save({ name: u.path.split('/').pop() ?? 'upload', data: u.data, peer: s.peer, fields: { via: 'sftp', orig_path: u.path, ssh_user: user.name, session: s.id } })
+          .save({
+            name: u.path.split('/').pop() ?? 'upload', data: u.data, truncated: u.truncated, originalSize: u.size, peer: s.peer,
+            fields: { via: 'sftp', orig_path: u.path, ssh_user: user.name, session: s.id },
+          })
           .catch((e: unknown) => rt.ctx.log.warn(`sftp artifact: ${String(e)}`))
+          .finally(() => u.done())
       },
     })
   })
@@ -240,14 +257,17 @@ function runScp(rt: SshRuntime, s: Session, user: ShellUser, stream: ServerChann
     write: (b) => stream.write(b),
     file: (f) => {
       void rt.ctx.artifacts
-        .save({ name: f.name, data: f.data, peer: s.peer, fields: { via: 'scp', orig_path: f.path, ssh_user: user.name, session: s.id } })
+        .save({ name: f.name, data: f.data, truncated: f.truncated, originalSize: f.size, peer: s.peer, fields: { via: 'scp', orig_path: f.path, ssh_user: user.name, session: s.id } })
         .catch((e: unknown) => rt.ctx.log.warn(`scp artifact: ${String(e)}`))
+        .finally(() => f.done())
     },
     end: finish,
-  })
+    refused: (path, r) => refused(s, 'scp_upload', r, { orig_path: path }),
+  }, processMemoryBudget().lease())
   stream.on('data', (d: Buffer) => {
     s.touch()
     sink.feed(d)
   })
   stream.on('end', () => sink.eof())
+  stream.on('close', () => sink.close())
 }

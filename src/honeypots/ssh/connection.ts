@@ -55,13 +55,7 @@ export function handleSocket(rt: SshRuntime, socket: Socket, s: Session): void {
   }
   socket.on('data', onTap)
 
-  const grace = setTimeout(() => {
-    if (!s.closed) s.close('login_grace_timeout')
-  }, AUTH_LIMITS.loginGraceMs)
-  grace.unref()
-
   socket.once('close', () => {
-    clearTimeout(grace)
     sendVersion({})
     if (stats.recorded) {
       const tr = stats.transcript
@@ -75,7 +69,7 @@ export function handleSocket(rt: SshRuntime, socket: Socket, s: Session): void {
   const server = new ssh2.Server(rt.serverConfig)
   server.on('connection', (client: Connection) => {
     client.on('error', () => {})
-    onClient(rt, s, client, stats, () => clearTimeout(grace))
+    onClient(rt, s, client, stats, () => s.authenticated())
   })
   try {
     server.injectSocket(socket)

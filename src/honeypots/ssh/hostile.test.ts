@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import ssh2 from 'ssh2'
-import { startEmulator } from '../../../test/helpers/emulator.js'
+import { CLIENT_ADDRESS, startEmulator } from '../../../test/helpers/emulator.js'
 import { sha256Fingerprint } from './host-keys.js'
 
 const run = promisify(execFile)
@@ -128,7 +128,7 @@ test('ssh: garbage, truncated idents and cut client hellos never crash the serve
 test('ssh: a non-SSH first line gets sshd\'s reply and a protocol_error, never a client_version', async (t) => {
   const h = await startEmulator(t, 'ssh', {}, { decky: { hostname: 'db-prod-3', distro: 'debian' } })
   const reply = await new Promise<string>((resolve, reject) => {
-    const c = tcpConnect(h.port(22), h.host)
+    const c = tcpConnect({ port: h.port(22), host: h.host, localAddress: h.client })
     let got = ''
     c.on('data', (d) => (got += d.toString('latin1')))
     c.on('error', reject)
@@ -137,7 +137,8 @@ test('ssh: a non-SSH first line gets sshd\'s reply and a protocol_error, never a
   })
   assert.match(reply, /^SSH-2\.0-OpenSSH_9\.2p1 Debian-2\+deb12u3\r\nInvalid SSH identification string\.\r\n$/)
   const ev = await h.sink.next('protocol_error')
-  assert.deepEqual([ev.fields.data, ev.fields.src_ip], ['GET / HTTP/1.0', '127.0.0.1'])
+  assert.deepEqual([ev.fields.data, ev.fields.src_ip], ['GET / HTTP/1.0', h.client])
+  assert.equal(CLIENT_ADDRESS, h.client)
   await h.sink.next('disconnect')
   assert.equal(h.sink.ofType('client_version').length, 0)
 })

@@ -7,6 +7,7 @@ import { distroPersona as distroProfile } from '../shared/shell/distro.js'
 import { buildPersona } from '../shared/shell/persona.js'
 import { seedFs } from '../shared/shell/seed.js'
 import { planAlgorithms } from './algorithms.js'
+import { AUTH_LIMITS } from './auth.js'
 import { handleSocket } from './connection.js'
 import { loadHostKeys } from './host-keys.js'
 import type { SshRuntime } from './runtime.js'
@@ -60,6 +61,10 @@ export async function buildRuntime(ctx: HoneypotContext): Promise<SshRuntime> {
 export const create: EmulatorFactory = (ctx) => ({
   async start() {
     const rt = await buildRuntime(ctx)
-    await ctx.listenTcp(SSH_PORT, (socket, session) => handleSocket(rt, socket, session))
+    // sshd's LoginGraceTime: a connection that has not logged in by then is dropped
+    await ctx.listenTcp(SSH_PORT, (socket, session) => handleSocket(rt, socket, session), {
+      handshakeTimeoutMs: AUTH_LIMITS.loginGraceMs,
+      handshakeReason: 'login_grace_timeout',
+    })
   },
 })

