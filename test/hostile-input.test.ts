@@ -61,6 +61,8 @@ const LIMITS = Object.freeze({
   /** Scheduling slack on 2 busy cores. */
   slackMs: 2000,
   perIpCap: 3,
+  /** maxHandshakeMs of the instance that checks the login deadline. */
+  handshakeMs: 800,
   /** maxConnections of the instance one source fills up. */
   fullCap: 4,
   probeTimeoutMs: 5000,
@@ -648,6 +650,35 @@ async function runContract(t: TestContext, slug: string, ports: readonly number[
       // let the held connections' disconnects land before the next port
       await new Promise((r) => setTimeout(r, 50))
     }
+  })
+
+  const deadline = await startEmulator(t, slug, {}, { limits: { maxHandshakeMs: LIMITS.handshakeMs } })
+  sinks.push(deadline.sink.events)
+
+  await t.test(`a slow drip that never logs in is closed by the login deadline (maxHandshakeMs=${LIMITS.handshakeMs}), long before the session limit`, async () => {
+    await Promise.all(ports.map(async (port) => {
+      const drip = await openSocket(deadline.port(port))
+      drip.on('data', () => {})
+      const dripPort = String(drip.localPort)
+      const bytes = contract(port).frame(Buffer.alloc(LIMITS.maxGarbageBytes, 0x61))
+      let i = 0
+      const timer = setInterval(() => {
+        if (!drip.destroyed && i < bytes.length) drip.write(bytes.subarray(i, ++i))
+      }, LIMITS.dripEveryMs)
+      const started = Date.now()
+      try {
+        const closed = await closedWithin(drip, LIMITS.handshakeMs + LIMITS.slackMs)
+        const ms = Date.now() - started
+        const bye = await deadline.sink.next('disconnect', (e) => e.fields.src_port === dripPort, 1000).catch(() => undefined)
+        t.diagnostic(`${slug}/${port}: drip closed=${closed} after ${ms} ms (${bye?.fields.reason ?? 'no event'})`)
+        assert.ok(closed, `${slug}/${port}: a drip that never logged in was still open ${ms} ms after connect`)
+        // closed by the deadline, or earlier by the protocol itself — never left to the idle or session timers
+        assert.ok(bye && !['idle_timeout', 'session_timeout'].includes(bye.fields.reason ?? ''), `${slug}/${port}: closed by ${bye?.fields.reason ?? 'nothing'}`)
+      } finally {
+        clearInterval(timer)
+        drip.destroy()
+      }
+    }))
   })
 
   // a separate instance: its hog connects from another address than CLIENT, which the peer-field check below would flag

@@ -49,6 +49,12 @@ export interface ServiceLimits {
   maxFrameBytes: number
   /** Longest a session may last in total. */
   maxSessionMs: number
+  /**
+   * The longest any TCP connection may stay without logging in (calling
+   * session.authenticated()): caps each protocol's own deadline, and is the
+   * deadline of protocols that declare none.
+   */
+  maxHandshakeMs: number
   /** UDP: datagrams a source (address and port) may send per second; the rest are dropped. */
   udpDatagramsPerSecond: number
   /** UDP: reply bytes per source per second, so a decky is never a useful reflector. */

@@ -8,6 +8,8 @@ export const DEFAULT_LIMITS: Readonly<ServiceLimits> = Object.freeze({
   maxLineBytes: 8 * 1024,
   maxFrameBytes: 1024 * 1024,
   maxSessionMs: 30 * 60_000,
+  // Postfix's smtpd_timeout; protocols with a shorter login deadline of their own use it
+  maxHandshakeMs: 300_000,
   udpDatagramsPerSecond: 50,
   udpReplyBytesPerSecond: 64 * 1024,
 })

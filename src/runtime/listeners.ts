@@ -309,11 +309,14 @@ export class ListenerScope {
       socket.destroy()
     }, limits.maxSessionMs)
     sessionTimer.unref()
-    const handshakeTimer = opts.handshakeTimeoutMs === undefined ? undefined : setTimeout(() => {
-      finish(opts.handshakeReason ?? 'handshake_timeout')
+    // the protocol's login deadline, never longer than limits.maxHandshakeMs: no slot is held for ever before a login
+    const ownDeadline = opts.handshakeTimeoutMs ?? Infinity
+    const handshakeMs = Math.min(ownDeadline, limits.maxHandshakeMs)
+    const handshakeTimer = setTimeout(() => {
+      finish(ownDeadline <= limits.maxHandshakeMs ? (opts.handshakeReason ?? 'handshake_timeout') : 'handshake_timeout')
       socket.destroy()
-    }, opts.handshakeTimeoutMs)
-    handshakeTimer?.unref()
+    }, handshakeMs)
+    handshakeTimer.unref()
     socket.on('data', (d: Buffer) => {
       bytesIn += d.length
       conn.lastActive = Date.now()
