@@ -28,9 +28,9 @@ test('deploy --detach, teardown --all: the runner process has exited when teardo
   })
   const { stdout } = await run(process.execPath, [
     '--import', 'tsx', join(REPO_ROOT, 'test', 'fixtures', 'decnet-cli.ts'),
-    'deploy', '--deckies', '1', '--services', 'http', '--address', '127.42.77.1', '--port-offset', '20000', '--detach',
+    'deploy', '--deckies', '1', '--services', 'http', '--address', '127.42.77.1', '--port-offset', '23700', '--detach',
   ], { cwd: REPO_ROOT, env: { ...process.env, DECNET_HOME: home }, timeout: 60_000 })
-  const m = /^1 services up on 1 deckies, in the background \(pid (\d+); log (\S+)\)\.$/m.exec(stdout)
+  const m = /^1 service up on 1 decky, in the background \(pid (\d+); log (\S+)\)\.$/m.exec(stdout)
   assert.ok(m, stdout)
   const pid = Number(m[1])
   runner.pid = pid
@@ -44,5 +44,5 @@ test('deploy --detach, teardown --all: the runner process has exited when teardo
   assert.equal(existsSync(join(home, 'state.json')), false)
   assert.equal(existsSync(join(home, 'control.sock')), false)
   assert.match(readFileSync(m[2] as string, 'utf8'), /^stopped\.$/m)
-  await assert.rejects(fetch('http://127.42.77.1:20080/'), /fetch failed/)
+  await assert.rejects(fetch('http://127.42.77.1:23780/'), /fetch failed/)
 })

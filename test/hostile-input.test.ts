@@ -283,6 +283,27 @@ async function ftpProbe(port: number): Promise<string> {
 /** An anonymous login, then attacker bytes as commands of a logged-in session. */
 const ftpFrame = (rest: Buffer) => Buffer.concat([Buffer.from('USER anonymous\r\nPASS probe@example.com\r\n'), rest])
 
+const SMTP_EHLO = Buffer.from('EHLO probe.example\r\n')
+const smtpDone = (b: Buffer) => b.includes('\r\n250 CHUNKING\r\n')
+async function smtpProbe(port: number): Promise<string> {
+  const buf = await exchange(port, SMTP_EHLO, smtpDone)
+  assert.ok(/^220 \S+ ESMTP Postfix \(Debian\/GNU\)\r\n/.test(buf.toString('latin1')), `smtp probe: greeting ${text(buf)} is not Postfix's`)
+  assert.ok(smtpDone(buf), `smtp probe: no EHLO reply (got ${text(buf)})`)
+  return firstLine(buf)
+}
+/** EHLO, then attacker bytes as the sender address of a MAIL command. */
+const smtpFrame = (rest: Buffer) => Buffer.concat([Buffer.from('EHLO probe.example\r\nMAIL FROM:<'), rest])
+
+const TELNET_REFUSE = Buffer.from([255, 252, 24, 255, 252, 32, 255, 252, 35, 255, 252, 39]) // WONT TTYPE/TSPEED/XDISPLOC/NEW-ENVIRON
+async function telnetProbe(port: number): Promise<string> {
+  const buf = await exchange(port, TELNET_REFUSE, (b) => /(login|Username): $/.test(b.toString('latin1')))
+  assert.equal(buf[0], 255, `telnet probe: ${text(buf)} does not open with IAC`)
+  const s = buf.toString('latin1')
+  assert.match(s, /(login|Username): $/, `telnet probe: no login prompt in ${text(buf)}`)
+  return JSON.stringify(s.slice(s.lastIndexOf('\r\n') + 2))
+}
+const telnetFrame = (rest: Buffer) => Buffer.concat([TELNET_REFUSE, rest])
+
 const HTTP: PortContract = { probe: httpProbe, frame: httpFrame }
 const HTTPS: PortContract = { probe: tlsHttpProbe, frame: tlsFrame }
 
@@ -295,6 +316,9 @@ const CONTRACTS: Readonly<Record<string, Readonly<Record<number, PortContract>>>
   rdp: { 3389: { probe: rdpProbe, frame: rdpFrame } },
   pop3: { 110: { probe: pop3Probe, frame: pop3Frame }, 995: { probe: pop3sProbe, frame: tlsFrame } },
   ftp: { 21: { probe: ftpProbe, frame: ftpFrame } },
+  telnet: { 23: { probe: telnetProbe, frame: telnetFrame } },
+  smtp: { 25: { probe: smtpProbe, frame: smtpFrame }, 587: { probe: smtpProbe, frame: smtpFrame } },
+  smtp_relay: { 25: { probe: smtpProbe, frame: smtpFrame }, 587: { probe: smtpProbe, frame: smtpFrame } },
   imap: { 143: { probe: imapProbe, frame: imapFrame }, 993: { probe: imapsProbe, frame: tlsFrame } },
 }
 

@@ -26,10 +26,25 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
   }
 }
 
+// The README's command with addresses and a port offset of this test's own:
+// `npm test` never binds the README's 127.42.0.x or its offset 20000, which an
+// operator following the README may be using at the same time.
+const ADDRESSES = ['127.42.94.1', '127.42.94.2', '127.42.94.3']
+const OFFSET = 23800
+
+/** The README's deploy arguments, with --port-offset replaced and --address added. */
+function ownArgs(args: string[]): string[] {
+  const out = [...args]
+  const i = out.indexOf('--port-offset')
+  if (i >= 0) out.splice(i, 2)
+  return [...out, '--port-offset', String(OFFSET), '--address', ADDRESSES.join(',')]
+}
+
 test('README first command, in process: deploy, two credentials on two deckies, bounty, teardown', async (t) => {
-  const { deployArgs } = readmeMainCommand()
-  const offset = Number(flagValue(deployArgs, '--port-offset') ?? 0)
-  const port = 80 + offset
+  const { deployArgs: readmeArgs } = readmeMainCommand()
+  assert.ok(flagValue(readmeArgs, '--port-offset'), 'the README command sets --port-offset')
+  const deployArgs = ownArgs(readmeArgs)
+  const port = 80 + OFFSET
   const home = await mkdtemp(join(tmpdir(), 'decnet-readme-'))
   process.env.DECNET_HOME = home
   const run = main(['node', 'decnet', ...deployArgs])
@@ -49,11 +64,11 @@ test('README first command, in process: deploy, two credentials on two deckies, 
   const n = Number(flagValue(deployArgs, '--deckies'))
   assert.equal(state.deckies.length, n)
   assert.deepEqual(state.deckies.slice(0, 2).map((d) => [d.name, d.ip, d.services[0]?.name, d.services[0]?.state, d.services[0]?.ports[0]?.bound]), [
-    ['decky-01', '127.42.0.1', 'http', 'running', port],
-    ['decky-02', '127.42.0.2', 'http', 'running', port],
+    ['decky-01', ADDRESSES[0], 'http', 'running', port],
+    ['decky-02', ADDRESSES[1], 'http', 'running', port],
   ])
 
-  await attackLikeTheReadme(port)
+  await attackLikeTheReadme(port, [ADDRESSES[0] as string, ADDRESSES[1] as string])
 
   const store = openStore(home)
   t.after(() => store.close())
@@ -73,5 +88,5 @@ test('README first command, in process: deploy, two credentials on two deckies, 
   assert.equal(await teardownCommand({ all: true }, home), `Stopped ${n} deckies.`)
   assert.equal(await run, 0)
   assert.equal(readState(home), undefined)
-  await assert.rejects(fetch(`http://127.42.0.1:${port}/`), /fetch failed/)
+  await assert.rejects(fetch(`http://${ADDRESSES[0]}:${port}/`), /fetch failed/)
 })

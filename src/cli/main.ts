@@ -2,12 +2,14 @@
 // the process (and a runner once its deployment stopped: process-exit.ts).
 // User errors print one line and exit 2; bugs print a stack.
 import { readdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { isUserError } from '../errors.js'
 import { setOwnsProcess } from './process-exit.js'
 import { termSafe } from './sanitize.js'
+import { guardPipes } from './terminal.js'
+import { decnetHome } from '../runtime/paths.js'
 
 export interface CommandModule {
   register(program: Command): void
@@ -32,14 +34,15 @@ export async function buildProgram(): Promise<Command> {
   return program
 }
 
-let pipeGuarded = false
-/** `decnet logs | head`: a closed pipe ends the command quietly, like any Unix tool. */
-function quietOnClosedPipe(): void {
-  if (pipeGuarded) return
-  pipeGuarded = true
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0)
-  })
+/** An error from the file system inside the data directory: the directory is not ours to write. */
+function dataDirError(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException
+  if (!err || typeof err !== 'object' || !['EACCES', 'EPERM', 'EROFS'].includes(err.code ?? '')) return undefined
+  const home = decnetHome()
+  const path = typeof err.path === 'string' ? err.path : ''
+  if (path !== home && !path.startsWith(home.endsWith(sep) ? home : home + sep) && !home.startsWith(path + sep)) return undefined
+  const why = err.code === 'EROFS' ? 'is on a read-only file system' : 'is not writable (permission denied)'
+  return `the data directory ${home} ${why}; set DECNET_HOME to a directory you can write`
 }
 
 export interface MainOptions {
@@ -50,7 +53,7 @@ export interface MainOptions {
 /** Runs the CLI; resolves to the exit code. Commands set process.exitCode for non-zero results. */
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   setOwnsProcess(opts.ownsProcess === true)
-  quietOnClosedPipe()
+  guardPipes() // `decnet logs | head`: a closed pipe ends the command quietly, never a throw or a loop
   const program = await buildProgram()
   try {
     await program.parseAsync(argv)
@@ -64,6 +67,11 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       // messages may quote attacker or file data: escaped, keeping only our own line breaks
       process.stderr.write(`decnet: ${e.message.split('\n').map((l) => termSafe(l)).join('\n')}\n`)
       return e.exitCode
+    }
+    const dataDir = dataDirError(e)
+    if (dataDir !== undefined) {
+      process.stderr.write(`decnet: ${termSafe(dataDir)}\n`)
+      return 2
     }
     throw e
   }

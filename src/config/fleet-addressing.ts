@@ -58,6 +58,16 @@ function ipFlag(flag: string, v: string): number {
   return ip
 }
 
+/** Why a decky cannot bind this IPv4 address as its own, or undefined for a unicast address. */
+export function notUnicast(ip: number): string | undefined {
+  const first = ip >>> 24
+  if (first === 0) return ip === 0 ? 'the wildcard address (every address of this host), not one decky\'s' : 'in 0.0.0.0/8 ("this network"), not an address a host can have'
+  if (first >= 224 && first <= 239) return 'a multicast address'
+  if (ip >>> 0 === 0xffffffff) return 'the broadcast address'
+  if (first >= 240) return 'in 240.0.0.0/4 (reserved)'
+  return undefined
+}
+
 function cidrFlag(flag: string, v: string): Cidr {
   const c = parseCidr(v)
   if (!c) throw flagError(flag, `expected an IPv4 network like 192.168.1.0/24, got ${JSON.stringify(v)}`)
@@ -93,25 +103,27 @@ export function localAddressing(opts: AddressOptions, ini: IniFleetSpec | undefi
   if (opts.addresses && opts.addresses.length) {
     const list: number[] = []
     for (const a of opts.addresses) {
-      const ip = ipFlag('--addresses', a)
-      if (list.includes(ip)) throw flagError('--addresses', `${a.trim()} is listed twice`)
+      const ip = ipFlag('--address', a)
+      const bad = notUnicast(ip)
+      if (bad) throw flagError('--address', `${a.trim()} is ${bad}; give addresses this host has, one per decky (e.g. 127.42.0.1 or the host's own 192.168.1.20)`)
+      if (list.includes(ip)) throw flagError('--address', `${a.trim()} is listed twice`)
       list.push(ip)
     }
     return {
       pool: { list },
       reserved,
       accepts: (ip) => {
-        if (!list.includes(ip) && !contains(LOOPBACK, ip)) return 'is neither in --addresses nor in 127.0.0.0/8'
+        if (!list.includes(ip) && !contains(LOOPBACK, ip)) return 'is neither in --address nor in 127.0.0.0/8'
         const why = reserved.get(ip)
         return why ? `is the ${why}` : undefined
       },
-      label: '--addresses',
+      label: '--address',
     }
   }
   let c: Cidr
   if (opts.subnet !== undefined) {
     c = cidrFlag('--subnet', opts.subnet)
-    if (!inLoopback(c)) throw flagError('--subnet', `the local engine binds loopback addresses; ${formatCidr(c)} is outside 127.0.0.0/8 (use --addresses for host addresses, or --engine docker)`)
+    if (!inLoopback(c)) throw flagError('--subnet', `the local engine binds loopback addresses; ${formatCidr(c)} is outside 127.0.0.0/8 (use --address for host addresses, or --engine docker)`)
   } else if (ini?.subnet && inLoopback(parseCidr(ini.subnet) as Cidr)) {
     c = parseCidr(ini.subnet) as Cidr
     if (ini.gateway && opts.gateway === undefined && contains(LOOPBACK, parseIpv4(ini.gateway) as number)) reserved.set(parseIpv4(ini.gateway) as number, 'gateway')
@@ -155,13 +167,13 @@ export function dockerAddressing(opts: AddressOptions, ini: IniFleetSpec | undef
   const start = startIn(c, opts)
   const inSubnet = subnetChecks(c, reserved)
   if (opts.addresses && opts.addresses.length) {
-    const list = opts.addresses.map((a) => ipFlag('--addresses', a))
+    const list = opts.addresses.map((a) => ipFlag('--address', a))
     for (const [i, ip] of list.entries()) {
       const why = inSubnet(ip)
-      if (why) throw flagError('--addresses', `${formatIpv4(ip)} ${why}`)
-      if (list.indexOf(ip) !== i) throw flagError('--addresses', `${formatIpv4(ip)} is listed twice`)
+      if (why) throw flagError('--address', `${formatIpv4(ip)} ${why}`)
+      if (list.indexOf(ip) !== i) throw flagError('--address', `${formatIpv4(ip)} is listed twice`)
     }
-    return { subnet: formatCidr(c), gateway: formatIpv4(gw), ...(iface ? { interface: iface } : {}), pool: { list }, reserved, accepts: inSubnet, label: '--addresses' }
+    return { subnet: formatCidr(c), gateway: formatIpv4(gw), ...(iface ? { interface: iface } : {}), pool: { list }, reserved, accepts: inSubnet, label: '--address' }
   }
   return {
     subnet: formatCidr(c),

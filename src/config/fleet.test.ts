@@ -54,7 +54,7 @@ test('fleet: local engine defaults: 127.42.0.0/16 from 127.42.0.1, no gateway, n
   assert.deepEqual(f.deckies[0]?.serviceConfig, {})
 })
 
-test('fleet: local engine: --subnet / --ip-start inside 127/8, --addresses, errors outside', async () => {
+test('fleet: local engine: --subnet / --ip-start inside 127/8, --address, errors outside', async () => {
   const f = await resolveFleet({ ...quiet, deckies: 2, services: ['http'], subnet: '127.9.0.0/30' })
   assert.deepEqual(f.deckies.map((d) => d.ip), ['127.9.0.1', '127.9.0.2'])
   const g = await resolveFleet({ ...quiet, deckies: 2, services: ['http'], ipStart: '127.42.3.254' })
@@ -63,11 +63,11 @@ test('fleet: local engine: --subnet / --ip-start inside 127/8, --addresses, erro
   assert.deepEqual([h.deckies.map((d) => d.ip), h.subnet], [['192.168.7.20', '192.168.7.21'], undefined])
   assert.equal(
     await userError({ deckies: 1, services: ['ssh'], subnet: '10.0.0.0/24' }),
-    '--subnet: the local engine binds loopback addresses; 10.0.0.0/24 is outside 127.0.0.0/8 (use --addresses for host addresses, or --engine docker)',
+    '--subnet: the local engine binds loopback addresses; 10.0.0.0/24 is outside 127.0.0.0/8 (use --address for host addresses, or --engine docker)',
   )
   assert.equal(await userError({ deckies: 1, services: ['ssh'], ipStart: '127.43.0.1' }), '--ip-start: 127.43.0.1 is outside 127.42.0.0/16')
-  assert.equal(await userError({ deckies: 3, services: ['ssh'], addresses: ['10.1.1.1', '10.1.1.2'] }), 'Not enough free IPs in --addresses for 3 deckies (found 2).')
-  assert.equal(await userError({ deckies: 1, services: ['ssh'], addresses: ['10.1.1.1', '10.1.1.01'] }), '--addresses: expected an IPv4 address, got "10.1.1.01"')
+  assert.equal(await userError({ deckies: 3, services: ['ssh'], addresses: ['10.1.1.1', '10.1.1.2'] }), 'Not enough free IPs in --address for 3 deckies (found 2).')
+  assert.equal(await userError({ deckies: 1, services: ['ssh'], addresses: ['10.1.1.1', '10.1.1.01'] }), '--address: expected an IPv4 address, got "10.1.1.01"')
 })
 
 test('fleet: IP allocation skips network, gateway, host address and explicit ip=; pool exhaustion', async (t) => {
@@ -213,7 +213,7 @@ test('fleet: flag validation errors are one line', async () => {
   assert.match(await userError({ deckies: 1, archetype: 'toaster' }), /^--archetype: Unknown archetype 'toaster'\. Available: database-server, deaddeck, devops-host, /)
   assert.equal(await userError({ deckies: 1, services: ['ssh'], distro: ['debian', 'gentoo'] }), `--distro: Unknown distro 'gentoo'. Available: alpine, arch, centos7, debian, fedora, kali, rocky9, ubuntu20, ubuntu22`)
   assert.equal(await userError({ deckies: 1, services: ['ssh'], logTarget: 'collector' }), '--log-target: expected host:port, got "collector"')
-  assert.equal(await userError({ config: '/nonexistent/fleet.ini' }), '/nonexistent/fleet.ini: cannot read: ENOENT')
+  assert.equal(await userError({ config: '/nonexistent/fleet.ini' }), '/nonexistent/fleet.ini: no such file')
   const ok = await resolveFleet({ ...quiet, deckies: 1, services: ['ssh'], logTarget: '127.0.0.1:5514' })
   assert.equal(ok.logTarget, '127.0.0.1:5514')
 })

@@ -24,6 +24,8 @@ export interface FleetOptions {
   deckies?: number
   services?: string[]
   randomizeServices?: boolean
+  /** What --randomize-services picks from (the engine's runnable services); default every decky service. */
+  servicePool?: string[]
   archetype?: string
   distro?: string[]
   randomizeDistros?: boolean
@@ -180,7 +182,7 @@ export async function resolveFleet(opts: FleetOptions): Promise<FleetConfig> {
   const allDistros = distroSlugs()
   const hostnames = new Set<string>()
   const deckies: DeckyConfig[] = drafts.map((d, i) => {
-    const services = d.services ?? (d.archetype ? [...d.archetype.services] : pickRandomServices(rng, usedCombos))
+    const services = d.services ?? (d.archetype ? [...d.archetype.services] : pickRandomServices(rng, usedCombos, opts.servicePool))
     const distroSlug =
       d.distro ??
       (ini === undefined && opts.randomizeDistros

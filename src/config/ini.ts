@@ -219,13 +219,26 @@ function interpolate(value: string, map: Map<string, IniValue>, depth: number, a
   return out
 }
 
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a part of the path is not a directory',
+}
+
+/** Why a file could not be read, in words. */
+function readError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code
+  return code && READ_ERRORS[code] ? READ_ERRORS[code] : `cannot read: ${code ?? String(e)}`
+}
+
 /** Read and parse an INI file; size is checked before reading. */
 export function readIniFile(path: string): IniDocument {
   let size: number
   try {
     size = statSync(path).size
   } catch (e) {
-    throw iniError('CONFIG_FILE', path, undefined, undefined, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
+    throw iniError('CONFIG_FILE', path, undefined, undefined, undefined, readError(e))
   }
   if (size > MAX_INI_BYTES) {
     throw iniError('CONFIG_FILE', path, undefined, undefined, undefined, `INI content is too large (max ${MAX_INI_BYTES / 1024} KiB)`)
@@ -234,7 +247,7 @@ export function readIniFile(path: string): IniDocument {
   try {
     bytes = readFileSync(path)
   } catch (e) {
-    throw iniError('CONFIG_FILE', path, undefined, undefined, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
+    throw iniError('CONFIG_FILE', path, undefined, undefined, undefined, readError(e))
   }
   let text: string
   try {

@@ -95,6 +95,16 @@ export interface ApplyContext {
   log?: (line: string) => void
   /** How to start this CLI again (a background runner): the entry script and node's flags. */
   relaunch?: { entry: string | undefined; execArgv: string[] }
+  /** Aborted (Ctrl-C, a closed terminal pipe) while apply() starts the deckies: it stops what started and rejects with StartInterrupted. */
+  signal?: AbortSignal
+}
+
+/** apply() was interrupted during start-up; whatever had started was stopped and the record removed. */
+export class StartInterrupted extends Error {
+  constructor() {
+    super('start-up interrupted: stopped what had started; nothing is running')
+    this.name = 'StartInterrupted'
+  }
 }
 
 /** Deckies that run in this process until stopped (local engine, foreground). */

@@ -8,7 +8,7 @@ import { UserError } from '../errors.js'
 import { checkInterfaceName } from '../sniffer/live.js'
 import type { Engine, EngineName } from './engine.js'
 import { readState, statePath } from './state.js'
-import { LocalEngine } from './local/index.js'
+import { LocalEngine, emulatedServices } from './local/index.js'
 import { DockerEngine, DEFAULT_COMPOSE_FILE } from './docker/index.js'
 
 /** Deploy flags that belong to one engine. */
@@ -36,6 +36,10 @@ export interface EngineDescriptor {
   readonly addressing: 'local' | 'docker'
   /** Validates this engine's options (beyond which flags it takes) and builds it. */
   create(o: EngineOptions): Engine
+  /** Whether deploy runs the deckies in this process (so this process stops them on Ctrl-C). */
+  runsHere(detach: boolean): boolean
+  /** The services --randomize-services picks from; undefined: every decky service. */
+  randomPool?(): Promise<string[]>
 }
 
 const LOCAL: EngineDescriptor = {
@@ -48,6 +52,9 @@ const LOCAL: EngineDescriptor = {
     { flag: 'sniff', refusal: '--sniff is for the local engine; run decnet sniff --interface on the docker host' },
   ],
   addressing: 'local',
+  runsHere: (detach) => !detach,
+  // only services this engine can run: a random decky must listen on something
+  randomPool: () => emulatedServices(),
   create(o) {
     if (o.sniff !== undefined) checkInterfaceName('--sniff', o.sniff)
     return new LocalEngine({
@@ -70,6 +77,7 @@ const DOCKER: EngineDescriptor = {
     { flag: 'inlineSecrets', refusal: OUTPUT_REFUSAL },
   ],
   addressing: 'docker',
+  runsHere: () => false,
   create(o) {
     return new DockerEngine({ home: o.home, output: o.output ?? DEFAULT_COMPOSE_FILE, inlineSecrets: o.inlineSecrets })
   },

@@ -9,6 +9,7 @@ import { decnetHome } from '../runtime/paths.js'
 import { UserError } from '../errors.js'
 import type { DeckyStatus, EngineName, EngineStatus } from './engine.js'
 import { pidAlive, processAlive, type ProcessIdentity } from './runner-process.js'
+import { invokedAs } from '../cli/words.js'
 
 export { pidAlive }
 
@@ -127,7 +128,7 @@ export function assertNoActiveDeployment(home: string): void {
   const state = readState(home)
   if (!state || isStale(state) || state.pid === process.pid) return
   const who = state.pid !== undefined ? `pid ${state.pid}` : `compose file ${state.compose_path ?? '?'}`
-  throw new UserError('DEPLOYMENT_ACTIVE', `a ${state.engine} deployment is already running (${who}); stop it first with: decnet teardown --all`)
+  throw new UserError('DEPLOYMENT_ACTIVE', `a ${state.engine} deployment is already running (${who}); stop it first with: ${invokedAs()} teardown --all`)
 }
 
 /** Drops deckies from a state (teardown --id); both the config and the status lists. */

@@ -35,11 +35,18 @@ export function peerText(ip: string | null, port: number | null): string {
 /** Fields that say little in a one-line summary. */
 const SUMMARY_SKIP = new Set(['src_ip', 'src_port', 'session', 'secret_b64', 'secret_sha256', 'headers', 'meta_json_b64'])
 
-export function summarize(e: StoredEvent, max = 100): string {
+/** What a summary shows first: who logged in with what, before the request's details. */
+const SUMMARY_FIRST = ['principal', 'secret_printable']
+
+export function summarize(e: StoredEvent, max = 160): string {
   const parts: string[] = []
-  for (const [k, v] of Object.entries(e.fields)) {
+  const ordered = [
+    ...SUMMARY_FIRST.filter((k) => e.fields[k] !== undefined).map((k) => [k, e.fields[k] as string] as const),
+    ...Object.entries(e.fields).filter(([k]) => !SUMMARY_FIRST.includes(k)),
+  ]
+  for (const [k, v] of ordered) {
     if (SUMMARY_SKIP.has(k)) continue
-    parts.push(`${k}=${safeText(v, 40)}`)
+    parts.push(`${k === 'secret_printable' ? 'secret' : k}=${safeText(v, 40)}`)
   }
   if (e.msg) parts.push(safeText(e.msg, 60))
   return safeText(parts.join(' '), max)

@@ -1,10 +1,13 @@
 // The README's first command, as a new user would run it: the `decnet deploy
 // …` part of the line after README's main-job marker runs with the built CLI
 // (bin/decnet.js, built by `npm ci`) as an unprivileged user, in the
-// background (--detach). A real HTTP client (fetch) then posts Basic auth to
-// decky 1 and a WordPress login form to decky 2; `decnet bounty --json` (same
-// user, same DECNET_HOME) must hold both credentials with the right decky,
-// service and source IP; `decnet teardown --all` stops the fleet.
+// background (--detach). Then the README's attacker block runs verbatim, line
+// by line through `sh -c` as the same user (same DECNET_HOME): its two `curl`s
+// (Basic auth to decky 1, a WordPress login form to decky 2), `npx decnet
+// bounty` ("both credentials, with decky, service and source IP") and `npx
+// decnet status`. `decnet bounty --json` must hold exactly those two
+// credentials with the right decky, service and source IP, and the verbatim
+// bounty table must show them; `decnet teardown --all` stops the fleet.
 // Needs root (to create and switch to the user `decnet-ci`): skips otherwise,
 // fails in strict mode (test/helpers/tools.ts).
 import { test, type TestContext } from 'node:test'
@@ -14,7 +17,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { attackLikeTheReadme, flagValue, readmeMainCommand, REPO_ROOT } from '../helpers/readme-command.js'
+import { flagValue, readmeAttackerLines, readmeMainCommand, REPO_ROOT } from '../helpers/readme-command.js'
 import { requireTools } from '../helpers/tools.js'
 
 const run = promisify(execFile)
@@ -46,6 +49,14 @@ function ensureTraversable(dir: string): void {
 
 function asUser(home: string, args: string[], timeout = 120_000) {
   return run('runuser', ['-u', USER, '--', 'env', `DECNET_HOME=${home}`, `HOME=${home}`, process.execPath, CLI, ...args], {
+    cwd: REPO_ROOT, timeout, encoding: 'utf8',
+  })
+}
+
+/** One README line, verbatim, through `sh -c` as the user, in the checkout (npx finds the local bin). */
+function shAsUser(home: string, line: string, timeout = 120_000) {
+  const path = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`
+  return run('runuser', ['-u', USER, '--', 'env', `DECNET_HOME=${home}`, `HOME=${home}`, `PATH=${path}`, 'npm_config_update_notifier=false', 'sh', '-c', line], {
     cwd: REPO_ROOT, timeout, encoding: 'utf8',
   })
 }
@@ -118,7 +129,20 @@ test('README first command as an unprivileged user: two deckies catch two creden
   // the runner really is the unprivileged user
   assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), new RegExp(`^Uid:\\s+${uid}\\s`, 'm'))
 
-  await attackLikeTheReadme(port)
+  const lines = readmeAttackerLines()
+  // the README's ports and addresses are those of its deploy command
+  assert.ok(lines.some((l) => l.startsWith(`curl -u admin:Winter2026 http://127.42.0.1:${port}/`)), lines.join('\n'))
+  assert.ok(lines.some((l) => l.startsWith(`curl -d 'log=editor&pwd=S3cret' http://127.42.0.2:${port}/wp-login.php`)), lines.join('\n'))
+  const [attacks, cli] = [lines.filter((l) => l.startsWith('curl ')), lines.filter((l) => !l.startsWith('curl '))]
+  assert.deepEqual(cli.map((l) => l.split('#')[0]?.trim()), ['npx decnet bounty', 'npx decnet status'])
+  for (const line of attacks) await shAsUser(home, line, 30_000)
+  // `npx decnet` in a checkout installs the project itself into npm's _npx cache,
+  // running its `prepare` (tsc into dist/): the user who cloned it can, but
+  // decnet-ci cannot write root's checkout. Warm that cache as root, then hand
+  // it to the user, as their own first `npx decnet` would have left it.
+  const cache = join(home, '.npm')
+  await run('npx', ['--yes', 'decnet', '--help'], { cwd: REPO_ROOT, timeout: 180_000, env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: 'false' } })
+  execFileSync('chown', ['-R', `${uid}:${statSync(home).gid}`, cache])
 
   const creds = await until('both credentials in decnet bounty --json', async () => {
     const out = await asUser(home, ['bounty', '--kind', 'credential', '--json'], 30_000)
@@ -129,6 +153,18 @@ test('README first command as an unprivileged user: two deckies catch two creden
     ['decky-01', 'http', '127.0.0.1', 'admin', 'Winter2026'],
     ['decky-02', 'http', '127.0.0.1', 'editor', 'S3cret'],
   ])
+
+  // README: "npx decnet bounty            # both credentials, with decky, service and source IP"
+  const bounty = (await shAsUser(home, cli[0] ?? '')).stdout
+  for (const [decky, user, secret] of [['decky-01', 'admin', 'Winter2026'], ['decky-02', 'editor', 'S3cret']] as const) {
+    const row = bounty.split('\n').find((l) => l.includes(decky) && l.includes(user))
+    assert.ok(row, `no ${decky} ${user} row in decnet bounty:\n${bounty}`)
+    for (const v of ['http', '127.0.0.1', secret]) assert.ok(row.includes(v), `decnet bounty row lacks ${v}: ${row}`)
+  }
+  // README: "npx decnet status            # deckies, services, bound ports, counts"
+  const statusText = (await shAsUser(home, cli[1] ?? '')).stdout
+  for (let i = 1; i <= deckies; i++) assert.match(statusText, new RegExp(`decky-0${i}`), statusText)
+  assert.match(statusText, new RegExp(`\\b${port}\\b`), statusText)
 
   const status = JSON.parse((await asUser(home, ['status', '--json'], 30_000)).stdout) as { runner_alive: boolean; counts: { credentials: number } }
   assert.equal(status.runner_alive, true)

@@ -150,6 +150,75 @@ test('nmap -sV names a Server 2016 persona (SMB1 still on) as Microsoft Windows 
   assert.match(r.out, /Host: FS-FIN-02/)
 })
 
+// docs/smb.md "What a scanner sees": "`nmap --script smb2-time,smb2-security-mode,smb-protocols,smb2-capabilities`:
+// dialects 2.0.2–3.1.1, no SMBv1, …" — smb2-capabilities per dialect as Windows 10/2019 answers a client that
+// asks for nothing (DFS; + leasing and large MTU from 2.1 on)
+test('nmap smb2-capabilities lists what docs/smb.md says Windows 10/2019 shows', async (t) => {
+  if (!requireTools(t, 'nmap')) return
+  const h = await startEmulator(t, 'smb', { ...PERSONA, os_version: '10.0.17763' }, DECKY)
+  const port = String(h.port(445))
+  const r = await run('nmap', ['-Pn', '-p', port, '--script', 'smb2-capabilities', '--script-args', `smbport=${port}`, h.host], 120_000)
+  const section = /^\| smb2-capabilities:\s*\n((?:\| {2}.*\n)*\|_.*\n)/m.exec(r.out)?.[1]
+  assert.ok(section, r.out)
+  const caps: Record<string, string[]> = {}
+  let dialect = ''
+  for (const line of section.split('\n')) {
+    const d = /^\|[ _] {2}(\S+):\s*$/.exec(line)
+    const c = /^\|[ _] {4}(\S.*\S)\s*$/.exec(line)
+    if (d?.[1]) caps[(dialect = d[1].replace(/[.:]/g, ''))] = []
+    else if (c?.[1]) caps[dialect]?.push(c[1])
+  }
+  const later = ['Distributed File System', 'Leasing', 'Multi-credit operations']
+  assert.deepEqual(caps, { 202: ['Distributed File System'], 210: later, 300: later, 302: later, 311: later }, r.out)
+})
+
+// docs/smb.md: "`nmap -sV` cannot name SMB2-only Windows (its probe is SMB1), so a 2019/2022/Win10 persona is
+// `microsoft-ds?` on 445 (port guess), exactly as a real host". The `?` is nmap's guess from the port number,
+// so this runs on the real 445 (root; the e2e lane is root).
+test('nmap -sV on 445: a Server 2019 persona is `microsoft-ds?` with no product', { timeout: 240_000 }, async (t) => {
+  if (!requireTools(t, 'nmap', 'root')) return
+  const h = await startEmulator(t, 'smb', { ...PERSONA, os_version: '10.0.17763' }, { ...DECKY, fixedPorts: { 445: 445 } })
+  const r = await run('nmap', ['-sV', '-Pn', '-p', '445', h.host], 200_000)
+  const p = nmapPort(r.out, 445)
+  assert.deepEqual([p.state, p.service, p.version], ['open', 'microsoft-ds?', ''], p.line)
+})
+
+// docs/smb.md: "a Server 2016 persona is named … and `smb-protocols` lists `NT LM 0.12 (SMBv1)`"
+// (the SMB1 NEGOTIATE answered with NT LM 0.12, docs/smb.md "Wire behaviour")
+test('nmap smb-protocols on a Server 2016 persona lists NT LM 0.12 (SMBv1) before the SMB2 dialects', async (t) => {
+  if (!requireTools(t, 'nmap')) return
+  const h = await startEmulator(t, 'smb', { ...PERSONA, os_version: '10.0.14393' }, DECKY)
+  const port = String(h.port(445))
+  const r = await run('nmap', ['-Pn', '-p', port, '--script', 'smb-protocols', '--script-args', `smbport=${port}`, h.host], 120_000)
+  const protocols = /^\| smb-protocols:\s*\n((?:\| {2}.*\n)*\|_.*\n)/m.exec(r.out)?.[1]
+  assert.ok(protocols, r.out)
+  const dialects = [...protocols.matchAll(/^\|[ _] {4}(\S.*?)\s*$/gm)].map((m) => (m[1] ?? '').replace(/:/g, ''))
+  assert.match(dialects[0] ?? '', /^NT LM 0\.12 \(SMBv1\)/, r.out)
+  assert.deepEqual(dialects.slice(1), ['202', '210', '300', '302', '311'], r.out)
+  const neg = await h.sink.next('negotiate', (e) => e.fields.result === 'NT LM 0.12')
+  assert.equal(neg.fields.src_ip, h.client)
+})
+
+// docs/smb.md: "`rpcclient srvinfo` shows `Wk Sv NT SNT`, 10.0, 0x9003" (a workgroup persona) and
+// "NetrServerGetInfo 100/101 (`srvinfo`: platform 500, 10.0, type 0x9003 / … / +0x100 for a domain member)"
+for (const [label, persona, flags, type] of [
+  ['workgroup', { users: 'alice:Secret123' }, 'Wk Sv NT SNT', '0x9003'],
+  ['domain member', PERSONA, 'Wk Sv Dom NT SNT', '0x9103'],
+] as const) {
+  test(`rpcclient srvinfo (${label}): ${flags}, platform 500, 10.0, ${type}`, async (t) => {
+    if (!requireTools(t, 'rpcclient')) return
+    const h = await startEmulator(t, 'smb', { ...persona, os_version: '10.0.17763' }, DECKY)
+    const r = await run('rpcclient', ['-p', String(h.port(445)), '-U', 'alice%Secret123', '-c', 'srvinfo', h.host])
+    assert.equal(r.code, 0, r.out)
+    assert.match(r.out, new RegExp(`^\\s+FS-FIN-02\\s+${flags}\\s*$`, 'm'), r.out)
+    assert.match(r.out, /^\s+platform_id\s+:\s+500\s*$/m, r.out)
+    assert.match(r.out, /^\s+os version\s+:\s+10\.0\s*$/m, r.out)
+    assert.match(r.out, new RegExp(`^\\s+server type\\s+:\\s+${type}\\s*$`, 'm'), r.out)
+    const call = await h.sink.next('rpc_call', (e) => e.fields.call === 'NetrServerGetInfo')
+    assert.equal(call.fields.src_ip, h.client)
+  })
+}
+
 test('smbclient put: the upload is quarantined as an artifact (same sha256) and can be read back', async (t) => {
   if (!requireTools(t, 'smbclient')) return
   const h = await startEmulator(t, 'smb', PERSONA, DECKY)

@@ -56,6 +56,7 @@ interface Audit {
   /** ssh-audit writes ciphers and MACs as plain names */
   enc: string[]
   mac: string[]
+  compression: string[]
 }
 
 async function audit(host: string, port: number): Promise<Audit> {
@@ -78,10 +79,20 @@ for (const distro of ['debian', 'ubuntu20'] as const) {
     assert.deepEqual(a.enc, real.enc.filter((x) => !SSH2_GAPS.test(x)))
     assert.deepEqual(a.mac, real.mac.filter((x) => !SSH2_GAPS.test(x)))
     assert.equal(a.key.find((k) => k.algorithm === 'rsa-sha2-512')?.keysize, 3072)
+    // docs/ssh.md: "… host key types and sizes, compression (`none,zlib@openssh.com`) … match"
+    assert.deepEqual(a.compression, ['none', 'zlib@openssh.com'])
     const cv = await h.sink.next('client_version')
     assert.equal(cv.fields.src_ip, h.client)
   })
 }
+
+test('ssh-audit (debian, a 9.x persona) prints the compatibility line docs/ssh.md names', { timeout: 90_000 }, async (t) => {
+  if (!requireTools(t, 'ssh-audit')) return
+  const h = await startEmulator(t, 'ssh', {}, { decky: { hostname: 'db-prod-3', distro: 'debian' }, kernelSource: true })
+  const r = await run('ssh-audit', ['-n', '-p', String(h.port(22)), h.host], { timeout: 60_000 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))
+  // docs/ssh.md: "`ssh-audit` prints `compatibility: OpenSSH 7.4+` instead of `8.5+` for the 9.x personas (the sntrup gap)"
+  assert.match(r.stdout, /^\(gen\) compatibility: OpenSSH 7\.4\+(,|$)/m, r.stdout)
+})
 
 for (const distro of ['debian', 'ubuntu20'] as const) {
   test(`nmap -sV (${distro}) names OpenSSH with the persona version`, { timeout: 150_000 }, async (t) => {
@@ -89,7 +100,9 @@ for (const distro of ['debian', 'ubuntu20'] as const) {
     const h = await startEmulator(t, 'ssh', {}, { decky: { hostname: 'db-prod-3', distro } })
     const port = h.port(22)
     const { stdout } = await run('nmap', ['-sV', '-Pn', '-n', '-e', 'lo', '-S', h.client, '-p', String(port), h.host], { timeout: 120_000 })
+    // docs/ssh.md: "the `nmap -sV` product line (`OpenSSH 9.2p1 Debian 2+deb12u3 (protocol 2.0)`, OS Linux) match"
     assert.match(nmapPort(stdout, port).line, REAL[distro].nmap)
+    assert.match(stdout, /^Service Info: OS: Linux(;|$)/m, stdout)
     const cv = await h.sink.next('connect')
     assert.equal(cv.fields.src_ip, h.client)
   })

@@ -53,6 +53,10 @@ export interface StartOptions {
   kernelSource?: boolean
   /** Wraps the sink the emulator writes to (tests of the tests: a deliberately wrong capture). */
   wrapSink?: (sink: EventSink, host: string) => EventSink
+  /** Wraps the context the emulator's factory gets (a test that watches or adjusts what it asks the runtime for). */
+  wrapContext?: (ctx: HoneypotContext) => HoneypotContext
+  /** Declared port → the port to bind instead of a free one (e.g. the real 445, for a scanner's port guess; needs root below 1024). */
+  fixedPorts?: Record<number, number>
 }
 
 function freeTcpPort(host: string): Promise<number> {
@@ -101,7 +105,7 @@ export async function startEmulator(
   const resolved = plugin.resolveConfig(config)
   const udp = new Set(plugin.udpPorts(resolved))
   const portMap = new Map<number, number>()
-  for (const p of new Set([...plugin.ports, ...udp])) portMap.set(p, await freePort(host, udp.has(p)))
+  for (const p of new Set([...plugin.ports, ...udp])) portMap.set(p, opts.fixedPorts?.[p] ?? (await freePort(host, udp.has(p))))
   const sink = new MemorySink()
   const decky: DeckyIdentity = {
     name: 'decky-test',
@@ -125,7 +129,7 @@ export async function startEmulator(
   })
   // one start attempt, as the supervisor runs it, but a failure throws here
   const { ctx, scope } = service.openScope()
-  const hp = factory(ctx)
+  const hp = factory(opts.wrapContext ? opts.wrapContext(ctx) : ctx)
   try {
     await hp.start()
   } catch (e) {

@@ -11,6 +11,7 @@ import type { TestContext } from 'node:test'
 export const TOOLS = {
   nmap: 'nmap',
   smbclient: 'smbclient',
+  rpcclient: 'smbclient',
   python3: 'python3',
   xfreerdp: 'freerdp2-x11',
   'xvfb-run': 'xvfb',

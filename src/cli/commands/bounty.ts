@@ -42,24 +42,29 @@ export async function bountyRecords(store: Store, opts: BountyOptions = {}): Pro
   return out
 }
 
-export function renderBounty(records: BountyRecord[], kinds: readonly BountyKind[]): string {
+export function renderBounty(records: BountyRecord[], kinds: readonly BountyKind[], width?: number): string {
+  const w = width !== undefined ? { width } : {}
   const parts: string[] = []
   for (const k of kinds) {
     const rows = records.filter((r) => r.bounty_type === k)
     if (k === 'credential') {
       parts.push(`Credentials (${rows.length})\n` + formatTable(
-        ['Last seen (UTC)', 'Decky', 'Service', 'Source', 'Principal', 'Secret', 'Kind', 'Attempts'],
-        rows.flatMap((r) => (r.bounty_type === 'credential' ? [[shortTime(r.last_seen), safeText(r.decky, 24), r.service, r.src_ip ?? '-', safeText(r.principal ?? '-', 32), safeText(r.secret_printable, 40), r.secret_kind, String(r.attempt_count)]] : [])),
+        // the secret last: a cut keeps its start and gives it every column left
+        ['Last seen (UTC)', 'Decky', 'Service', 'Source', 'Kind', 'Attempts', 'Principal', 'Secret'],
+        rows.flatMap((r) => (r.bounty_type === 'credential' ? [[shortTime(r.last_seen), safeText(r.decky, 24), r.service, r.src_ip ?? '-', r.secret_kind, String(r.attempt_count), safeText(r.principal ?? '-', 64), safeText(r.secret_printable, 512)]] : [])),
+        { ...w, min: { 6: 12, 7: 24 } },
       ))
     } else if (k === 'artifact') {
       parts.push(`Artifacts (${rows.length})\n` + formatTable(
         ['Last seen (UTC)', 'Decky', 'Service', 'Source', 'SHA-256', 'Size', 'Name'],
         rows.flatMap((r) => (r.bounty_type === 'artifact' ? [[shortTime(r.last_seen), safeText(r.decky, 24), r.service, peerText(r.src_ip, null), r.sha256.slice(0, 16), String(r.size), safeText(r.name, 40)]] : [])),
+        w,
       ))
     } else {
       parts.push(`Fingerprints (${rows.length})\n` + formatTable(
         ['Last seen (UTC)', 'Type', 'Value', 'Decky', 'Service', 'Source', 'Count'],
         rows.flatMap((r) => (r.bounty_type === 'fingerprint' ? [[shortTime(r.last_seen), r.fingerprint_type, safeText(r.value, 56), safeText(r.decky, 24), r.service, r.src_ip ?? '-', String(r.count)]] : [])),
+        { ...w, min: { 2: 24 } },
       ))
     }
   }

@@ -54,10 +54,36 @@ test('deploy: flag errors are one line and exit 2', async (t) => {
   }
 })
 
+test('logs -n 5 is --limit 5 (issue 11, item 9)', async (t) => {
+  tempHome(t)
+  assert.deepEqual(await cli(['logs', '-n', '5']), { code: 0, out: 'no events\n', err: '' })
+})
+
 test('teardown and status without a deployment', async (t) => {
   tempHome(t)
   assert.deepEqual(await cli(['teardown']), { code: 2, out: '', err: 'decnet: Specify --all or --id <name>.\n' })
   assert.deepEqual(await cli(['teardown', '--all']), { code: 2, out: '', err: 'decnet: No active deployment found.\n' })
   assert.deepEqual(await cli(['status']), { code: 0, out: 'No active deployment.\n', err: '' })
   assert.deepEqual(JSON.parse((await cli(['status', '--json'])).out), { active: false, deckies: [] })
+})
+
+test('deploy --randomize-services (local): only services the local engine runs (issue 11, item 4)', async (t) => {
+  tempHome(t)
+  const r = await cli(['deploy', '--engine', 'local', '--dry-run', '--deckies', '20', '--randomize-services', '--ip-start', '127.42.70.1', '--port-offset', '24000'])
+  assert.equal(r.code, 0, r.err)
+  assert.doesNotMatch(r.out, /no emulator yet|not started/)
+})
+
+test('deploy: one decky, one service in the singular; --address refuses non-unicast; a missing INI says so (issue 11, item 9)', async (t) => {
+  const home = tempHome(t)
+  const one = await cli(['deploy', '--engine', 'local', '--dry-run', '--deckies', '1', '--services', 'ssh', '--ip-start', '127.42.70.1', '--port-offset', '24000'])
+  assert.match(one.out, /dry run: nothing bound\. 1 service would listen on 1 decky\.$/m)
+  for (const ip of ['0.0.0.0', '224.0.0.1', '255.255.255.255']) {
+    const r = await cli(['deploy', '--deckies', '1', '--services', 'http', '--address', ip, '--port-offset', '24000'])
+    assert.equal(r.code, 2, ip)
+    assert.match(r.err, new RegExp(`^decnet: --address: ${ip.replace(/\./g, '\\.')} is (the wildcard|a multicast|the broadcast) address`), ip)
+    assert.doesNotMatch(r.err, /ip addr add|--addresses/)
+  }
+  const missing = join(home, 'nope.ini')
+  assert.deepEqual(await cli(['deploy', '--config', missing]), { code: 2, out: '', err: `decnet: ${missing}: no such file\n` })
 })

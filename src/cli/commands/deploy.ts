@@ -10,7 +10,7 @@ import { CustomService } from '../../services/base.js'
 import { UserError } from '../../errors.js'
 import { decnetHome } from '../../runtime/paths.js'
 import { readInstallSecret } from '../../runtime/install.js'
-import type { EngineName, EnginePlan, RunningDeployment } from '../../engines/engine.js'
+import { StartInterrupted, type Engine, type EngineName, type EnginePlan, type RunningDeployment } from '../../engines/engine.js'
 import { checkEngineFlags, engineDescriptor, engineNames, type EngineDescriptor } from '../../engines/registry.js'
 import { parsePortOffset } from '../../engines/local/ports.js'
 import { readFleetFile } from '../../engines/fleet-file.js'
@@ -19,6 +19,8 @@ import { FLEET_HEADERS, fleetRows, skippedSummary } from '../fleet-table.js'
 import { ConsoleFeed } from '../feed.js'
 import { exitAfterGrace } from '../process-exit.js'
 import { printTable } from '../table.js'
+import { isDead, onPipeGone, writeErr, writeOut } from '../terminal.js'
+import { invokedAs, plural } from '../words.js'
 
 export interface DeployFlags {
   engine?: string
@@ -61,15 +63,19 @@ function deckyCount(raw: string | undefined): number | undefined {
   return Number(raw)
 }
 
-export function fleetOptions(flags: DeployFlags, addressing: EngineDescriptor['addressing'], seed?: Buffer): FleetOptions {
-  const o: FleetOptions = { engine: addressing }
+export async function fleetOptions(flags: DeployFlags, engine: EngineDescriptor, seed?: Buffer): Promise<FleetOptions> {
+  const o: FleetOptions = { engine: engine.addressing }
   if (seed) o.seed = seed
   if (flags.config !== undefined) o.config = flags.config
   const n = deckyCount(flags.deckies)
   if (n !== undefined) o.deckies = n
   const services = list(flags.services)
   if (services) o.services = services
-  if (flags.randomizeServices) o.randomizeServices = true
+  if (flags.randomizeServices) {
+    o.randomizeServices = true
+    const pool = await engine.randomPool?.()
+    if (pool) o.servicePool = pool
+  }
   if (flags.archetype !== undefined) o.archetype = flags.archetype
   const distro = list(flags.distro)
   if (distro) o.distro = distro
@@ -105,11 +111,62 @@ export interface Output {
 }
 
 const stdio: Output = {
-  out: (l) => process.stdout.write(l + '\n'),
-  err: (l) => process.stderr.write(l + '\n'),
+  out: (l) => writeOut(l + '\n'),
+  err: (l) => writeErr(l + '\n'),
   get isTTY() {
-    return process.stdout.isTTY === true
+    return process.stdout.isTTY === true && !isDead('stdout')
   },
+}
+
+/**
+ * What stops a fleet that runs in this process: Ctrl-C, SIGTERM, or the
+ * terminal's pipe going away (`| head`, a `| tee` killed by Ctrl-C). Before
+ * the fleet is up it aborts the start-up; afterwards it stops the fleet. A
+ * second signal exits at once.
+ */
+class Stopper {
+  readonly #abort = new AbortController()
+  #running: RunningDeployment | undefined
+  #signals = 0
+  /** The first reason: a signal name, or 'pipe'. */
+  reason: string | undefined
+  readonly #onSignal = (sig: NodeJS.Signals) => {
+    if (++this.#signals > 1) process.exit(130) // a second Ctrl-C: no more waiting
+    if (this.#running) this.#io.err(`decnet: ${sig}: stopping ${this.#running.snapshot().length} deckies…`)
+    this.#request(sig)
+  }
+
+  constructor(io: Output) {
+    this.#io = io
+    process.on('SIGINT', this.#onSignal)
+    process.on('SIGTERM', this.#onSignal)
+    // a dead terminal: nobody reads the feed any more, and the fleet has no operator
+    onPipeGone(() => this.#request('pipe'))
+  }
+
+  readonly #io: Output
+
+  get signal(): AbortSignal {
+    return this.#abort.signal
+  }
+
+  #request(reason: string): void {
+    this.reason ??= reason
+    if (this.#running) void this.#running.stop()
+    else this.#abort.abort()
+  }
+
+  /** The fleet is up: from now on a stop request stops it (at once if one came in meanwhile). */
+  running(r: RunningDeployment): void {
+    this.#running = r
+    if (this.reason !== undefined) void r.stop()
+  }
+
+  release(): void {
+    process.off('SIGINT', this.#onSignal)
+    process.off('SIGTERM', this.#onSignal)
+    onPipeGone(undefined)
+  }
 }
 
 export async function deployCommand(flags: DeployFlags, io: Output = stdio): Promise<void> {
@@ -127,7 +184,7 @@ export async function deployCommand(flags: DeployFlags, io: Output = stdio): Pro
   await loadServices()
   // --fleet-file: this is the --detach child, given the fleet its parent resolved and showed
   const child = flags.fleetFile !== undefined
-  const fleet = child ? readFleetFile(flags.fleetFile as string) : await resolveFleet(fleetOptions(flags, engine.addressing, readInstallSecret(home)))
+  const fleet = child ? readFleetFile(flags.fleetFile as string) : await resolveFleet(await fleetOptions(flags, engine, readInstallSecret(home)))
   if (child && flags.logTarget) fleet.logTarget = flags.logTarget
   await registerCustom(fleet)
   const plan = await runner.plan(fleet)
@@ -136,6 +193,16 @@ export async function deployCommand(flags: DeployFlags, io: Output = stdio): Pro
     for (const line of await runner.preview(fleet, plan)) io.out(line)
     return
   }
+  // the fleet runs in this process (foreground deploy, or the --detach child): this process stops it
+  const stopper = engine.runsHere(flags.detach === true) ? new Stopper(io) : undefined
+  try {
+    await applyAndRun(runner, fleet, plan, child, stopper, io)
+  } finally {
+    stopper?.release()
+  }
+}
+
+async function applyAndRun(runner: Engine, fleet: FleetConfig, plan: EnginePlan, child: boolean, stopper: Stopper | undefined, io: Output): Promise<void> {
   // held until the fleet is up: a refused deploy ends in one line, not in a feed
   const feed = child ? undefined : new ConsoleFeed(io.out, { held: true })
   let progressShown = false
@@ -143,49 +210,47 @@ export async function deployCommand(flags: DeployFlags, io: Output = stdio): Pro
   try {
     applied = await runner.apply(fleet, plan, {
       ...(feed ? { feed } : {}),
+      ...(stopper ? { signal: stopper.signal } : {}),
       onProgress: (done, total) => {
         if (!io.isTTY) return
         progressShown = true
-        process.stdout.write(`\rstarting ${done}/${total} services…`)
+        writeOut(`\rstarting ${done}/${total} services…`)
       },
       log: (line) => io.err(`decnet: ${line}`),
       relaunch: { entry: process.argv[1], execArgv: process.execArgv },
     })
   } catch (e) {
-    if (progressShown) process.stdout.write('\n')
+    if (progressShown) writeOut('\n')
     feed?.discard()
     exitAfterGrace() // a refused deploy ends too, whatever it had opened
+    if (e instanceof StartInterrupted) {
+      const why = stopper?.reason === 'pipe' ? 'the terminal went away' : (stopper?.reason ?? 'interrupted')
+      io.err(`decnet: ${why} during start-up: stopped what had started; nothing is running`)
+      process.exitCode = stopper?.reason === 'pipe' ? 0 : 130
+      return
+    }
     throw e
   }
-  if (progressShown) process.stdout.write('\r\x1b[K')
+  if (progressShown) writeOut('\r\x1b[K')
   for (const line of applied.notes) io.out(line)
-  if (applied.running) await runUntilStopped(applied.running, feed, io)
+  if (applied.running) await runUntilStopped(applied.running, feed, stopper, io)
 }
 
-/** The deckies run in this process: report them, show the feed, stop on Ctrl-C / SIGTERM / teardown, then end. */
-async function runUntilStopped(running: RunningDeployment, feed: ConsoleFeed | undefined, io: Output): Promise<void> {
+/** The deckies run in this process: report them, show the feed, stop on Ctrl-C / SIGTERM / teardown / a dead terminal, then end. */
+async function runUntilStopped(running: RunningDeployment, feed: ConsoleFeed | undefined, stopper: Stopper | undefined, io: Output): Promise<void> {
   const snap = running.snapshot()
   const up = snap.reduce((n, d) => n + d.services.filter((s) => s.state === 'running').length, 0)
-  io.out(`${up} services up on ${snap.length} deckies`)
+  io.out(`${plural(up, 'service')} up on ${plural(snap.length, 'decky', 'deckies')}`)
   for (const f of running.failing()) io.err(`decnet: ${f.decky}/${f.service} failed to start (retrying): ${f.error}`)
   if (feed) {
-    io.out('Events follow (Ctrl-C stops the fleet; decnet bounty shows credentials):')
+    io.out(`Events follow (Ctrl-C stops the fleet; ${invokedAs()} bounty shows credentials):`)
     feed.release()
   }
-  let signals = 0
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(130) // a second Ctrl-C: no more waiting
-    io.err(`decnet: ${sig}: stopping ${snap.length} deckies…`)
-    void running.stop()
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  stopper?.running(running)
   // keep the event loop alive even if every service is in backoff
   const keepAlive = setInterval(() => {}, 1 << 30)
   await running.done
   clearInterval(keepAlive)
-  process.off('SIGINT', onSignal)
-  process.off('SIGTERM', onSignal)
   io.out('stopped.')
   // the runner ends now, even if a handle (a socket some emulator left open) would keep it: teardown waits for its pid
   exitAfterGrace()

@@ -17,6 +17,8 @@ export interface LogsOptions {
   since?: string
   limit?: string | number
   json?: boolean
+  /** Table width (tests); default the terminal's. */
+  width?: number
 }
 
 type Out = (s: string) => void
@@ -28,10 +30,10 @@ function limitOf(v: string | number | undefined): number {
   return n
 }
 
-function render(rows: Awaited<ReturnType<Store['events']>>, json: boolean, header: boolean): string {
+function render(rows: Awaited<ReturnType<Store['events']>>, json: boolean, header: boolean, width?: number): string {
   if (json) return rows.map((e) => jsonSafe(eventRecord(e)) + '\n').join('')
   const cells = rows.map((e) => [shortTime(e.time), safeText(e.decky, 24), safeText(e.service, 16), safeText(e.type, 24), peerText(e.src_ip, e.src_port), summarize(e)])
-  const table = formatTable(['Time (UTC)', 'Decky', 'Service', 'Type', 'Source', 'Summary'], cells)
+  const table = formatTable(['Time (UTC)', 'Decky', 'Service', 'Type', 'Source', 'Summary'], cells, { ...(width !== undefined ? { width } : {}), min: { 5: 30 } })
   return header ? table : table.split('\n').slice(2).join('\n')
 }
 
@@ -43,7 +45,7 @@ export async function runLogs(opts: LogsOptions, out: Out = (s) => process.stdou
   const st = store ?? openStore()
   try {
     const first = await st.events(q)
-    if (first.length || opts.json) out(render(first, !!opts.json, true))
+    if (first.length || opts.json) out(render(first, !!opts.json, true, opts.width))
     else if (!opts.follow) out('no events\n')
     if (!opts.follow) return
     let last = first.at(-1)?.id ?? (await st.events({ limit: 1 })).at(-1)?.id ?? 0
@@ -60,7 +62,7 @@ export async function runLogs(opts: LogsOptions, out: Out = (s) => process.stdou
       const rows = await st.events({ ...q, afterId: last, limit: 10_000 })
       if (!rows.length) continue
       last = rows.at(-1)!.id
-      out(render(rows, !!opts.json, header))
+      out(render(rows, !!opts.json, header, opts.width))
       header = false
     }
   } finally {
@@ -77,7 +79,7 @@ export function register(program: Command): void {
     .option('--service <slug>', 'only this service')
     .option('--type <type>', 'only this event type')
     .option('--since <when>', 'only events since a duration ago (10m, 2h, 1d) or an ISO time')
-    .option('--limit <n>', `how many recent events (default ${DEFAULT_LIMIT})`)
+    .option('-n, --limit <n>', `how many recent events (default ${DEFAULT_LIMIT})`)
     .option('--json', 'one JSON object per line')
     .action(async (opts: LogsOptions) => {
       const ac = new AbortController()

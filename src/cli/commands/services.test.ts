@@ -13,6 +13,7 @@ interface Row {
   name: string
   ports: number[]
   udp: number[]
+  local: boolean
   singleton: boolean
   image: string
   persona_keys: string[]
@@ -40,7 +41,7 @@ test('decnet services --json lists the 29 plugins with TCP and UDP ports', async
   assert.equal(rows.length, 29)
   assert.deepEqual(rows.map((r) => r.name), [...rows.map((r) => r.name)].sort())
   const by = new Map(rows.map((r) => [r.name, r]))
-  assert.deepEqual(by.get('ssh'), { name: 'ssh', ports: [22], udp: [], singleton: false, image: 'build', persona_keys: ['password', 'user', 'user_password', 'hostname'] })
+  assert.deepEqual(by.get('ssh'), { name: 'ssh', ports: [22], udp: [], singleton: false, local: true, image: 'build', persona_keys: ['password', 'user', 'user_password', 'hostname'] })
   assert.deepEqual([by.get('snmp')?.ports, by.get('snmp')?.udp], [[], [161]])
   assert.deepEqual([by.get('sip')?.ports, by.get('sip')?.udp], [[5060], [5060]])
   assert.deepEqual([by.get('llmnr')?.ports, by.get('llmnr')?.udp], [[], [5355, 5353]])
@@ -48,6 +49,8 @@ test('decnet services --json lists the 29 plugins with TCP and UDP ports', async
   assert.deepEqual([by.get('conpot')?.ports, by.get('conpot')?.udp], [[502, 80], [161]])
   assert.deepEqual(by.get('https')?.udp, [])
   assert.equal(by.get('sniffer')?.singleton, true)
+  // which plugins the local engine runs (issue 11, item 9)
+  assert.deepEqual([by.get('http')?.local, by.get('sniffer')?.local, by.get('vnc')?.local], [true, false, false])
 })
 
 test('decnet services prints a table with a UDP column', async () => {
@@ -57,4 +60,5 @@ test('decnet services prints a table with a UDP column', async () => {
   assert.ok(tftp, out)
   assert.match(tftp, /\b69\b/)
   assert.match(out.split('\n')[0] ?? '', /UDP/)
+  assert.match(out.split('\n')[0] ?? '', /\bLocal\b/)
 })

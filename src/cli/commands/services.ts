@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { loadServices } from '../../services/registry.js'
 import { printTable } from '../table.js'
+import { emulatedServices } from '../../engines/local/index.js'
 
 export function register(program: Command): void {
   program
@@ -9,11 +10,14 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       const services = [...(await loadServices()).values()].sort((a, b) => a.name.localeCompare(b.name))
+      const local = new Set(await emulatedServices())
       const rows = services.map((s) => ({
         name: s.name,
         ports: [...s.ports],
         udp: s.udpPorts(s.resolveConfig({})),
         singleton: s.fleetSingleton,
+        /** The local engine runs it (it has a wire emulator); every plugin runs under docker. */
+        local: local.has(s.name),
         image: s.defaultImage,
         persona_keys: s.configSchema.map((f) => f.key),
       }))
@@ -22,8 +26,8 @@ export function register(program: Command): void {
         return
       }
       printTable(
-        ['Name', 'Ports', 'UDP', 'Singleton', 'Persona keys'],
-        rows.map((r) => [r.name, r.ports.join(', '), r.udp.join(', '), r.singleton ? 'yes' : '', r.persona_keys.join(', ')]),
+        ['Name', 'Ports', 'UDP', 'Singleton', 'Local', 'Persona keys'],
+        rows.map((r) => [r.name, r.ports.join(', '), r.udp.join(', '), r.singleton ? 'yes' : '', r.local ? 'yes' : '-', r.persona_keys.join(', ')]),
       )
     })
 }

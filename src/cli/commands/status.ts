@@ -9,6 +9,7 @@ import { describePorts, type DeckyStatus, type ServiceStatus } from '../../engin
 import { deployedEngine } from '../../engines/registry.js'
 import { jsonSafe, termSafe } from '../sanitize.js'
 import { printTable } from '../table.js'
+import { invokedAs } from '../words.js'
 
 export interface StatusReport {
   active: boolean
@@ -65,7 +66,7 @@ function serviceCell(s: ServiceStatus): string {
 export function runnerLine(r: StatusReport): string {
   if (r.pid === undefined) return `engine: ${r.engine}${r.compose_path ? `, compose file ${r.compose_path}` : ''}`
   const how = !r.runner_alive
-    ? `NOT running (pid ${r.pid} is gone; decnet teardown --all clears the stale state)`
+    ? `NOT running (pid ${r.pid} is gone; ${invokedAs()} teardown --all clears the stale state)`
     : r.phase === 'running' ? `running (pid ${r.pid})` : `${r.phase ?? 'running'} (pid ${r.pid})`
   return `runner: ${how}, since ${r.started_at}${r.port_offset ? `, port offset ${r.port_offset}` : ''}`
 }

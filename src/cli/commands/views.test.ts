@@ -64,7 +64,7 @@ test('logs: JSON lines with filters, limit, since; the table escapes control cha
   out = ''
   await runLogs({}, (s) => (out += s), undefined, store)
   assert.match(out, /Time \(UTC\)\s+Decky\s+Service\s+Type\s+Source\s+Summary/)
-  assert.match(out, /2026-11-28 03:00:01\s+web-01\s+http\s+request\s+198\.51\.100\.20:51000\s+method=POST path=\/wp-login\.php/)
+  assert.match(out, /2026-11-28 03:00:01\s+web-01\s+http\s+request\s+198\.51\.100\.20:51000\s+principal=admin secret=S3cret! method=POST path=\/wp-login\.php/)
   assert.doesNotMatch(out, /\u001b/)
   assert.match(out, /path=\/\\x1b\[2J/)
   assert.doesNotMatch(out, /secret_b64/)
@@ -104,7 +104,7 @@ test('bounty: credential records carry decky, service, src_ip, principal, secret
   assert.deepEqual([fp.fingerprint_type, fp.value, fp.src_ip], ['http_useragent', 'curl/8.5.0', '198.51.100.20'])
   assert.equal((await bountyRecords(store, { decky: 'web-02' })).length, 1)
   const text = renderBounty(all, ['credential', 'artifact', 'fingerprint'])
-  assert.match(text, /Credentials \(2\)[\s\S]*web-01\s+http\s+198\.51\.100\.20\s+admin\s+S3cret!\s+plaintext\s+2/)
+  assert.match(text, /Credentials \(2\)[\s\S]*web-01\s+http\s+198\.51\.100\.20\s+plaintext\s+2\s+admin\s+S3cret!/)
   assert.match(text, /Artifacts \(1\)[\s\S]*aaaaaaaaaaaaaaaa\s+10\s+x\.sh/)
   await assert.rejects(bountyRecords(store, { kind: 'passwords' }), /--kind: "passwords" is not one of credential, artifact, fingerprint/)
 })

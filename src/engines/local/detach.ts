@@ -50,6 +50,12 @@ export function lastErrorLine(text: string): string | undefined {
   return lines.at(-1)?.slice('decnet: '.length)
 }
 
+/** A line by which the child says its deploy failed for good (it ends right after): reported at once, not after the ready timeout. */
+export function fatalLine(text: string): string | undefined {
+  const lines = text.split('\n').filter((l) => l.startsWith('decnet: ') && /(nothing deployed|nothing is running)\.?$/.test(l))
+  return lines.at(-1)?.slice('decnet: '.length)
+}
+
 export async function detach(o: DetachOptions): Promise<Detached> {
   const fleetFile = writeFleetFile(o.home, o.fleet)
   const logPath = join(o.home, LOG_FILE)
@@ -83,6 +89,16 @@ export async function detach(o: DetachOptions): Promise<Detached> {
       state = undefined // mid-write by the child; next poll
     }
     if (state?.pid === pid && state.phase === 'running') return { pid, logPath }
+    const fatal = exited === undefined ? fatalLine(logTail(logPath, logStart)) : undefined
+    if (fatal !== undefined) {
+      // the child said why it fails; it ends by itself, and SIGTERM makes sure it does
+      try {
+        process.kill(pid, 'SIGTERM')
+      } catch {
+        // already gone
+      }
+      throw new UserError('DEPLOY_FAILED', fatal)
+    }
     if (exited !== undefined) {
       const why = lastErrorLine(logTail(logPath, logStart)) ?? `the background runner exited (code ${exited}); see ${logPath}`
       throw new UserError('DEPLOY_FAILED', why)

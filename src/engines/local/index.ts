@@ -12,7 +12,7 @@ import { UserError } from '../../errors.js'
 import { openStore, Ingester } from '../../store/index.js'
 import { fleetFilter, startLiveSniffer, type LiveSniffer } from '../../sniffer/live.js'
 import {
-  runnable, runnableCount,
+  runnable, runnableCount, StartInterrupted,
   type Applied, type ApplyContext, type Engine, type EnginePlan, type EngineStatus, type RunningDeployment, type TeardownResult,
 } from '../engine.js'
 import {
@@ -28,6 +28,7 @@ import { loadEmulator, planLocal } from './plan.js'
 import { allServices } from '../../services/registry.js'
 import { assertPortsBindable, readBindPrivileges, type BindPrivileges } from './ports.js'
 import { LocalRuntime } from './runtime.js'
+import { invokedAs, plural } from '../../cli/words.js'
 
 /** How long teardown waits for a runner that is this very process (in-process tests) to stop. */
 export const TEARDOWN_WAIT_MS = 20_000
@@ -77,7 +78,8 @@ export class LocalEngine implements Engine {
   }
 
   async preview(_fleet: FleetConfig, plan: EnginePlan): Promise<string[]> {
-    return [`dry run: nothing bound. ${runnableCount(plan)} services would listen on ${plan.deckies.length} deckies.`]
+    const n = runnableCount(plan)
+    return [`dry run: nothing bound. ${plural(n, 'service')} would listen on ${plural(plan.deckies.length, 'decky', 'deckies')}.`]
   }
 
   /** In the background (--detach), or in this process until stopped (the runner). */
@@ -102,7 +104,7 @@ export class LocalEngine implements Engine {
     return teardownLocal(this.home, state, names, { graceMs: this.o.stopGraceMs ?? STOP_GRACE_MS })
   }
 
-  async #start(fleet: FleetConfig, plan: EnginePlan, sink: EventSink, o: { keepRecord?: boolean; onProgress?: ApplyContext['onProgress']; log?: (m: string) => void }): Promise<LocalDeployment> {
+  async #start(fleet: FleetConfig, plan: EnginePlan, sink: EventSink, o: { keepRecord?: boolean; onProgress?: ApplyContext['onProgress']; log?: (m: string) => void; signal?: AbortSignal }): Promise<LocalDeployment> {
     const onProgress = o.onProgress ?? this.o.onProgress
     const log = o.log ?? this.o.log
     const runtime = new LocalRuntime({
@@ -122,14 +124,26 @@ export class LocalEngine implements Engine {
       ...(logTarget ? { logTarget } : {}),
       ...(o.keepRecord ? { keepRecord: true } : {}),
     })
+    const signal = o.signal
+    const interrupted = () => {
+      if (signal?.aborted) throw new StartInterrupted()
+    }
+    // an interruption stops the runtime at once: a start in progress starts nothing more and returns
+    const onAbort = () => void runtime.stop().catch(() => undefined)
+    signal?.addEventListener('abort', onAbort, { once: true })
     deployment.claim()
     try {
+      interrupted()
       await runtime.start(fleet, plan)
+      interrupted()
       await deployment.ready()
+      interrupted()
     } catch (e) {
       await deployment.stop().catch(() => undefined)
       deployment.release()
-      throw e
+      throw signal?.aborted ? new StartInterrupted() : e
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
     }
     return deployment
   }
@@ -149,7 +163,11 @@ export class LocalEngine implements Engine {
     }
     let deployment: LocalDeployment
     try {
-      deployment = await this.#start(fleet, plan, sink, { keepRecord: true, ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}), log })
+      deployment = await this.#start(fleet, plan, sink, {
+        keepRecord: true, log,
+        ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      })
     } catch (e) {
       await closeSinks()
       throw e
@@ -180,9 +198,9 @@ export class LocalEngine implements Engine {
     })
     return {
       notes: [
-        `${runnableCount(plan)} services up on ${plan.deckies.length} deckies, in the background (pid ${d.pid}; log ${d.logPath}).`,
-        'follow events:  decnet logs -f',
-        'stop:           decnet teardown --all',
+        `${plural(runnableCount(plan), 'service')} up on ${plural(plan.deckies.length, 'decky', 'deckies')}, in the background (pid ${d.pid}; log ${d.logPath}).`,
+        `follow events:  ${invokedAs()} logs -f`,
+        `stop:           ${invokedAs()} teardown --all`,
       ],
     }
   }

@@ -34,7 +34,7 @@ function fleet(n: number): FleetConfig {
   return {
     mode: 'unihost', ipvlan: false, customServices: [],
     deckies: Array.from({ length: n }, (_, i) => ({
-      name: `decky-0${i + 1}`, ip: `127.42.0.${i + 1}`, services: ['fake_echo'], distro: 'debian', baseImage: 'x', buildBase: 'x',
+      name: `decky-0${i + 1}`, ip: `127.42.93.${i + 1}`, services: ['fake_echo'], distro: 'debian', baseImage: 'x', buildBase: 'x',
       hostname: `SRV-${i + 1}`, serviceConfig: {}, nmapOs: 'linux',
     })),
   }
@@ -59,7 +59,7 @@ async function setup(t: TestContext) {
   registerCustomService(new EchoService())
   const home = await mkdtemp(join(tmpdir(), 'decnet-local-'))
   t.after(() => rm(home, { recursive: true, force: true }))
-  const port = await freePortOn(['127.42.0.1', '127.42.0.2'])
+  const port = await freePortOn(['127.42.93.1', '127.42.93.2'])
   const sink = new MemorySink()
   const engine = new LocalEngine({
     home, portOffset: port - 7, sink, installSecret: randomBytes(32), log: () => {},
@@ -83,22 +83,22 @@ test('local engine: each decky on its own address, state file, stop one decky th
   const { home, port, sink, engine } = await setup(t)
   const dep = await engine.deploy(fleet(2))
   t.after(() => dep.stop())
-  assert.equal(await echo('127.42.0.2', port, 'ping'), 'ping')
+  assert.equal(await echo('127.42.93.2', port, 'ping'), 'ping')
   const ev = await sink.next('connect', (e) => e.decky === 'decky-02')
   assert.deepEqual([ev.service, ev.fields.src_ip, ev.fields.dst_port], ['fake_echo', '127.0.0.1', String(port)])
 
   const state = readState(home)
   assert.deepEqual([state?.phase, state?.pid, state?.port_offset], ['running', process.pid, port - 7])
   assert.deepEqual(state?.deckies.map((d) => [d.name, d.ip, d.services[0]?.state, d.services[0]?.ports[0]?.bound]), [
-    ['decky-01', '127.42.0.1', 'running', port],
-    ['decky-02', '127.42.0.2', 'running', port],
+    ['decky-01', '127.42.93.1', 'running', port],
+    ['decky-02', '127.42.93.2', 'running', port],
   ])
   assert.ok(state?.control_socket)
 
   const reply = await sendControl(state.control_socket, { op: 'stop-decky', name: 'decky-01' })
   assert.deepEqual(reply, { ok: true, remaining: ['decky-02'] })
-  await assert.rejects(echo('127.42.0.1', port, 'x'), /ECONNREFUSED/)
-  assert.equal(await echo('127.42.0.2', port, 'still'), 'still')
+  await assert.rejects(echo('127.42.93.1', port, 'x'), /ECONNREFUSED/)
+  assert.equal(await echo('127.42.93.2', port, 'still'), 'still')
   assert.deepEqual(readState(home)?.config.deckies.map((d) => d.name), ['decky-02'])
 
   await sendControl(state.control_socket, { op: 'stop' })
@@ -110,20 +110,20 @@ test('local engine: each decky on its own address, state file, stop one decky th
 test('local engine: a busy address:port refuses the deploy in one line and stops what started', async (t) => {
   const { home, port, engine } = await setup(t)
   const squatter = createServer()
-  await new Promise<void>((r) => squatter.listen(port, '127.42.0.2', r))
+  await new Promise<void>((r) => squatter.listen(port, '127.42.93.2', r))
   t.after(() => new Promise((r) => squatter.close(r)))
   await assert.rejects(engine.deploy(fleet(2)), (e: unknown) => {
     assert.ok(e instanceof UserError)
     assert.equal(e.code, 'ADDRESS_UNAVAILABLE')
     assert.equal(
       e.message,
-      `decky-02/fake_echo: cannot bind 127.42.0.2:${port}: address already in use ` +
+      `decky-02/fake_echo: cannot bind 127.42.93.2:${port}: address already in use ` +
         '(another deployment or program holds it; try --port-offset or decnet teardown --all); nothing deployed',
     )
     return true
   })
   // decky-01 had started: it was stopped again, and no state is left behind
-  await assert.rejects(echo('127.42.0.1', port, 'x'), /ECONNREFUSED/)
+  await assert.rejects(echo('127.42.93.1', port, 'x'), /ECONNREFUSED/)
   assert.equal(readState(home), undefined)
 })
 

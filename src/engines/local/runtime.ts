@@ -14,6 +14,7 @@ import { UserError } from '../../errors.js'
 import type { DeckyStatus, EnginePlan, PlannedDecky, PlannedService, ServiceStatus } from '../engine.js'
 import { installCrashGuard, type CrashGuard } from '../../runtime/crash-guard.js'
 import { loadEmulator } from './plan.js'
+import { invokedAs } from '../../cli/words.js'
 
 /** Failures that retrying will not fix: the deploy is refused instead. */
 const BIND_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES'])
@@ -52,6 +53,8 @@ export class LocalRuntime {
   #guard: CrashGuard | undefined
   /** While the first start runs, failures are summed up by start()/failing() instead of logged one by one. */
   #starting = false
+  /** stop() ran: a start() still in progress starts nothing more. */
+  #stopped = false
 
   constructor(o: LocalRuntimeOptions) {
     this.#o = o
@@ -79,6 +82,7 @@ export class LocalRuntime {
     let total = 0
 
     for (const pd of plan.deckies) {
+      if (this.#stopped) return
       const dc = configs.get(pd.name)
       if (!dc) throw new Error(`plan names decky ${pd.name}, which the fleet lacks`)
       const services: PlannedService[] = []
@@ -98,6 +102,7 @@ export class LocalRuntime {
         hosted.push({ plugin, factory, rawConfig: dc.serviceConfig[ps.name] ?? {} })
       }
       total += hosted.length
+      if (this.#stopped) return
       const host = new DeckyHost({
         decky: identity(dc),
         services: hosted,
@@ -126,6 +131,7 @@ export class LocalRuntime {
     // Deckies start side by side (the start gate bounds how many services at once).
     await Promise.all([...this.#deckies.values()].map((d) => d.host.start(() => this.#o.onProgress?.(++done, total))))
     this.#starting = false
+    if (this.#stopped) return
     for (const d of this.#deckies.values()) {
       for (const sup of d.host.supervisors.values()) {
         if (sup.state !== 'running' && BIND_ERRORS.has(sup.lastErrorCode ?? '')) {
@@ -156,6 +162,7 @@ export class LocalRuntime {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true
     await Promise.all([...this.#deckies.keys()].map((n) => this.stopDecky(n)))
     this.#guard?.release()
     this.#guard = undefined
@@ -199,6 +206,6 @@ function bindError(sup: ServiceSupervisor, d: DeckyConfig | undefined): UserErro
   const code = sup.lastErrorCode ?? 'EADDRINUSE'
   const where = err?.address !== undefined && err.port !== undefined ? `${err.address}:${err.port}` : (d?.ip ?? '?')
   const words = BIND_WORDS[code] ?? code
-  const hint = code === 'EADDRINUSE' ? ' (another deployment or program holds it; try --port-offset or decnet teardown --all)' : ''
+  const hint = code === 'EADDRINUSE' ? ` (another deployment or program holds it; try --port-offset or ${invokedAs()} teardown --all)` : ''
   return new UserError('ADDRESS_UNAVAILABLE', `${sup.label}: cannot bind ${where}: ${words}${hint}; nothing deployed`)
 }

@@ -61,8 +61,9 @@ export function mailPersona(ctx: HoneypotContext, now = Date.now()): MailPersona
   const user = style === 0 ? `${first.charAt(0)}${last}` : style === 1 ? `${first}.${last}` : first
   const password = `${rng.pick(WORDS)}${rng.int(2019, 2025)}${rng.pick(SUFFIX)}`
   const account: MailAccount = { user, address: `${user}@${domain}`, password, realName: `${cap(first)} ${cap(last)}` }
-  // created 1-3 years before now, rounded to a second
-  const uidValidity = Math.floor(now / 1000) - rng.int(365, 3 * 365) * 86_400 - rng.int(0, 86_399)
+  // created 1-3 years before today: anchored to the UTC day, so every connection (and a restart) sees the same value
+  const today = Math.floor(now / 86_400_000) * 86_400
+  const uidValidity = today - rng.int(365, 3 * 365) * 86_400 - rng.int(0, 86_399)
   return {
     hostname,
     domain,
