@@ -56,7 +56,8 @@ function asUser(home: string, args: string[], timeout = 120_000) {
 /** One README line, verbatim, through `sh -c` as the user, in the checkout (npx finds the local bin). */
 function shAsUser(home: string, line: string, timeout = 120_000) {
   const path = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`
-  return run('runuser', ['-u', USER, '--', 'env', `DECNET_HOME=${home}`, `HOME=${home}`, `PATH=${path}`, 'npm_config_update_notifier=false', 'sh', '-c', line], {
+  // a clean environment: under `npm run`, npm_config_* variables (root's cache, root's npmrc) would leak into the user's npx
+  return run('runuser', ['-u', USER, '--', 'env', '-i', `DECNET_HOME=${home}`, `HOME=${home}`, `PATH=${path}`, `npm_config_cache=${join(home, '.npm')}`, 'npm_config_update_notifier=false', 'sh', '-c', line], {
     cwd: REPO_ROOT, timeout, encoding: 'utf8',
   })
 }

@@ -21,6 +21,7 @@ import { MemorySink } from './memory-sink.js'
 import type { EventSink } from '../../src/events/sink.js'
 import type { DeckyIdentity, HoneypotContext, ServiceLimits } from '../../src/runtime/context.js'
 import type { ListenerScope } from '../../src/runtime/listeners.js'
+import type { ArtifactCaps } from '../../src/runtime/artifacts.js'
 
 /** Where emulators listen by default, and where clients come from. */
 export const SERVER_ADDRESS = '127.0.0.1'
@@ -57,6 +58,8 @@ export interface StartOptions {
   wrapContext?: (ctx: HoneypotContext) => HoneypotContext
   /** Declared port → the port to bind instead of a free one (e.g. the real 445, for a scanner's port guess; needs root below 1024). */
   fixedPorts?: Record<number, number>
+  /** Small artifact caps, so over-cap upload tests stay fast. */
+  artifactCaps?: ArtifactCaps
 }
 
 function freeTcpPort(host: string): Promise<number> {
@@ -126,6 +129,7 @@ export async function startEmulator(
     artifactsRoot: artifactsDir,
     installSecret: opts.installSecret ?? randomBytes(32),
     limits: opts.limits,
+    ...(opts.artifactCaps ? { artifactCaps: opts.artifactCaps } : {}),
   })
   // one start attempt, as the supervisor runs it, but a failure throws here
   const { ctx, scope } = service.openScope()

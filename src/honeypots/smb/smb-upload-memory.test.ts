@@ -5,7 +5,6 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { startEmulator } from '../../../test/helpers/emulator.js'
-import { startCappedEmulator } from '../../../test/helpers/capped-emulator.js'
 import { authenticateMessage, negotiateMessage, readChallenge } from '../../../test/helpers/ntlm-client.js'
 import { explicit, octets, oid, seq, tlv } from '../shared/der.js'
 import { findNtlmssp } from '../shared/ntlmssp.js'
@@ -206,7 +205,7 @@ test('smb: a spent memory budget gets one session STATUS_DISK_FULL and resource_
 })
 
 test('smb: an upload over the per-file cap is truncated=true in file_upload, the artifact event and the store row', async (t) => {
-  const h = await startCappedEmulator(t, 'smb', CONFIG, { maxFileBytes: 64 * 1024, maxDeckyBytes: MiB })
+  const h = await startEmulator(t, 'smb', CONFIG, { ...DECKY, artifactCaps: { maxFileBytes: 64 * 1024, maxDeckyBytes: MiB } })
   const c = await Client.open(h.port(445))
   t.after(() => c.end())
   await c.ready()

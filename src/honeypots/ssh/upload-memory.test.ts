@@ -7,7 +7,6 @@ import assert from 'node:assert/strict'
 import ssh2 from 'ssh2'
 import type { ClientChannel } from 'ssh2'
 import { startEmulator } from '../../../test/helpers/emulator.js'
-import { startCappedEmulator } from '../../../test/helpers/capped-emulator.js'
 import { deriveBatch } from '../../store/rules.js'
 import { configureProcessMemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES, processMemoryBudget } from '../../runtime/memory-budget.js'
 
@@ -111,7 +110,7 @@ test('sftp: a spent memory budget fails the session that asks (SSH_FX_FAILURE, r
 
 test('sftp and scp: an upload over the per-file cap is truncated=true in the artifact event and the store row', { timeout: 30_000 }, async (t) => {
   const cap = 256 * 1024
-  const h = await startCappedEmulator(t, 'ssh', PASSWORD, { maxFileBytes: cap, maxDeckyBytes: 8 * MiB })
+  const h = await startEmulator(t, 'ssh', PASSWORD, { artifactCaps: { maxFileBytes: cap, maxDeckyBytes: 8 * MiB } })
   const c = await connect(h.port(22))
   t.after(() => c.end())
   const size = 600 * 1024

@@ -4,8 +4,7 @@
 // after login. Nothing is executed or fetched on the host.
 import { join } from 'node:path'
 import type { EmulatorFactory, HoneypotContext } from '../../runtime/context.js'
-import { distroPersona } from '../shared/shell/distro.js'
-import { buildPersona } from '../shared/shell/persona.js'
+import { personaKey, shellPersonaOf } from '../shared/shell/persona.js'
 import { seedFs } from '../shared/shell/seed.js'
 import { dialect, pickDialect } from './dialects.js'
 import { handleTelnet } from './connection.js'
@@ -13,11 +12,6 @@ import type { TelnetRuntime } from './runtime.js'
 
 export const TELNET_PORT = 23
 
-/** Persona keys this emulator reads (plugin schema: password, user, user_password, hostname). */
-function str(ctx: HoneypotContext, key: string): string | undefined {
-  const v = ctx.config[key]
-  return v === undefined ? undefined : String(v)
-}
 
 function uptime(since: number): string {
   let m = Math.floor((Date.now() - since) / 60_000)
@@ -32,17 +26,7 @@ function uptime(since: number): string {
 }
 
 export async function buildRuntime(ctx: HoneypotContext): Promise<TelnetRuntime> {
-  const distro = distroPersona(ctx.decky.distro)
-  const hostname = str(ctx, 'hostname') || ctx.decky.hostname
-  const persona = buildPersona({
-    hostname,
-    ip: ctx.decky.ip,
-    distro: distro.slug,
-    rootPassword: str(ctx, 'password') ?? 'admin',
-    user: str(ctx, 'user') ?? 'ubuntu',
-    userPassword: str(ctx, 'user_password') ?? 'admin',
-    rng: ctx.rng,
-  })
+  const { persona, hostname, distro } = shellPersonaOf(ctx)
   const rng = ctx.rng.fork('telnet/ios')
   const serial = `FTX${rng.int(1500, 2399)}${String.fromCharCode(65 + rng.int(0, 25))}${rng.int(100, 999)}`
   const stateDir = await ctx.stateDir()
@@ -57,7 +41,7 @@ export async function buildRuntime(ctx: HoneypotContext): Promise<TelnetRuntime>
     ios: (user) => ({
       hostname: hostname.split('.')[0] ?? hostname,
       user,
-      enableSecret: str(ctx, 'password') ?? 'admin',
+      enableSecret: personaKey(ctx, 'password') ?? 'admin',
       model: 'C2911',
       version: '15.7(3)M5',
       serial,

@@ -2,6 +2,7 @@
 // time. Built once per decky from the persona config and the decky's seeded
 // RNG, so every session (ssh, telnet) sees the same machine.
 import type { SeededRng } from '../../../runtime/rng.js'
+import type { HoneypotContext } from '../../../runtime/context.js'
 import { distroPersona, type DistroPersona } from './distro.js'
 
 export interface ShellUser {
@@ -91,4 +92,30 @@ export function buildPersona(p: PersonaInput): ShellPersona {
 
 export function findUser(persona: ShellPersona, name: string): ShellUser | undefined {
   return persona.users.find((u) => u.name === name)
+}
+
+/** A persona key of the ssh/telnet plugins as a string (password, user, user_password, hostname, version). */
+export function personaKey(ctx: HoneypotContext, key: string): string | undefined {
+  const v = ctx.config[key]
+  return v === undefined ? undefined : String(v)
+}
+
+/**
+ * The decky's machine as its login services show it: one builder for ssh and
+ * telnet, from their shared persona keys (hostname, password, user,
+ * user_password) and the decky's distro.
+ */
+export function shellPersonaOf(ctx: HoneypotContext): { persona: ShellPersona; hostname: string; distro: DistroPersona } {
+  const distro = distroPersona(ctx.decky.distro)
+  const hostname = personaKey(ctx, 'hostname') || ctx.decky.hostname
+  const persona = buildPersona({
+    hostname,
+    ip: ctx.decky.ip,
+    distro: distro.slug,
+    rootPassword: personaKey(ctx, 'password') ?? 'admin',
+    user: personaKey(ctx, 'user') ?? 'ubuntu',
+    userPassword: personaKey(ctx, 'user_password') ?? 'admin',
+    rng: ctx.rng,
+  })
+  return { persona, hostname, distro }
 }
