@@ -1,7 +1,7 @@
 // ssh and telnet share one persona shape: a root password and a second sudo
 // account, plus an optional hostname; both quarantine dropped files and
 // transcripts under <ARTIFACTS_ROOT>/<decky>/<slug>.
-import { BaseService, password, text, type ConfigField } from './base.js'
+import { BaseService, password, text, type BaitAccount, type ConfigField } from './base.js'
 import type { ServiceConfig } from '../config/model.js'
 import { quarantineEnv, quarantineVolume } from './_common.js'
 
@@ -19,6 +19,14 @@ export function loginSchema(prefix: string): ConfigField[] {
 }
 
 export abstract class LoginService extends BaseService {
+  /** root with `password`, and `user` with `user_password` unless user is root. */
+  override baitAccounts(cfg: ServiceConfig): BaitAccount[] {
+    const out: BaitAccount[] = [{ user: 'root', password: String(cfg.password ?? 'admin') }]
+    const user = String(cfg.user ?? 'ubuntu')
+    if (user && user !== 'root') out.push({ user, password: String(cfg.user_password ?? 'admin') })
+    return out
+  }
+
   protected override environment(cfg: ServiceConfig): Record<string, string> {
     return { ...super.environment(cfg), ...quarantineEnv(LOGIN_QUARANTINE) }
   }

@@ -236,6 +236,17 @@ export abstract class BaseService {
   emulator(): Promise<EmulatorFactory> | undefined {
     return undefined
   }
+
+  /** Logins this service accepts, from its resolved persona keys (what `decnet status` shows an operator). */
+  baitAccounts(_cfg: ServiceConfig): BaitAccount[] {
+    return []
+  }
+}
+
+/** A login the decky accepts: the bait an operator can try and watch being tried. */
+export interface BaitAccount {
+  user: string
+  password: string
 }
 
 /** A service declared in an INI `[custom-<name>]` section: an image the user brings. */

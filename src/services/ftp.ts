@@ -1,4 +1,4 @@
-import { BaseService, bool, int, oneOf, password, text, type ConfigField } from './base.js'
+import { BaseService, bool, int, oneOf, password, text, type BaitAccount, type ConfigField } from './base.js'
 import type { EmulatorFactory } from '../runtime/context.js'
 import type { ServiceConfig } from '../config/model.js'
 import { quarantineEnv, quarantineVolume } from './_common.js'
@@ -31,6 +31,13 @@ export class FtpService extends BaseService {
 
   protected override volumes(deckyName: string, _cfg: ServiceConfig): string[] {
     return [quarantineVolume(deckyName, this.name, FTP_QUARANTINE)]
+  }
+
+  override baitAccounts(cfg: ServiceConfig): BaitAccount[] {
+    const out: BaitAccount[] = []
+    if (cfg.anonymous !== false) out.push({ user: 'anonymous', password: '(any)' })
+    if (typeof cfg.user === 'string' && cfg.user && typeof cfg.password === 'string') out.push({ user: cfg.user, password: cfg.password })
+    return out
   }
 
   override emulator(): Promise<EmulatorFactory> {

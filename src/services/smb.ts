@@ -1,4 +1,5 @@
-import { BaseService, text, textarea, type ConfigField } from './base.js'
+import { BaseService, text, textarea, type BaitAccount, type ConfigField } from './base.js'
+import type { ServiceConfig } from '../config/model.js'
 import type { EmulatorFactory } from '../runtime/context.js'
 
 export class SmbService extends BaseService {
@@ -16,9 +17,27 @@ export class SmbService extends BaseService {
     return ['NET_BIND_SERVICE']
   }
 
+  override baitAccounts(cfg: ServiceConfig): BaitAccount[] {
+    return [...smbBaitAccounts(cfg)].map(([user, password]) => ({ user, password }))
+  }
+
   override emulator(): Promise<EmulatorFactory> {
     return import('../honeypots/smb/index.js').then((m) => m.create)
   }
+}
+
+/** Bait accounts from persona keys: `users` ("name:password" per line or comma) and/or `user` + `password`; names lower-cased as Windows compares them. */
+export function smbBaitAccounts(cfg: Readonly<Record<string, unknown>>): Map<string, string> {
+  const out = new Map<string, string>()
+  const users = cfg.users
+  if (typeof users === 'string') {
+    for (const entry of users.split(/[\n,]+/)) {
+      const i = entry.indexOf(':')
+      if (i > 0) out.set(entry.slice(0, i).trim().toLowerCase(), entry.slice(i + 1).trim())
+    }
+  }
+  if (typeof cfg.user === 'string' && typeof cfg.password === 'string' && cfg.user) out.set(cfg.user.toLowerCase(), cfg.password)
+  return out
 }
 
 export default new SmbService()

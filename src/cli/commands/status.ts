@@ -4,7 +4,8 @@
 import type { Command } from 'commander'
 import { decnetHome } from '../../runtime/paths.js'
 import { openStore, type StoreCounts } from '../../store/index.js'
-import type { DeploymentPhase } from '../../engines/state.js'
+import { readState, type DeploymentPhase } from '../../engines/state.js'
+import { getService, hasService, loadServices } from '../../services/registry.js'
 import { describePorts, type DeckyStatus, type ServiceStatus } from '../../engines/engine.js'
 import { deployedEngine } from '../../engines/registry.js'
 import { jsonSafe, termSafe } from '../sanitize.js'
@@ -22,7 +23,31 @@ export interface StatusReport {
   compose_path?: string
   log_path?: string
   deckies: DeckyStatus[]
+  /** The logins each decky's services accept (persona keys; mail accounts are seeded per decky, see docs/mail.md). */
+  bait?: { decky: string; service: string; user: string; password: string }[]
   counts?: StoreCounts
+}
+
+/** Bait accounts of the deployed fleet, from the persona keys the deployment record holds. */
+export async function baitOf(home: string): Promise<NonNullable<StatusReport['bait']>> {
+  const record = readState(home)
+  if (!record) return []
+  await loadServices()
+  const out: NonNullable<StatusReport['bait']> = []
+  for (const d of record.config.deckies) {
+    for (const name of d.services) {
+      if (!hasService(name)) continue
+      const plugin = getService(name)
+      let cfg
+      try {
+        cfg = plugin.resolveConfig(d.serviceConfig[name] ?? {})
+      } catch {
+        continue // validated at deploy; a record from another version may not resolve
+      }
+      for (const a of plugin.baitAccounts(cfg)) out.push({ decky: d.name, service: name, ...a })
+    }
+  }
+  return out
 }
 
 async function storeCounts(home: string): Promise<StoreCounts | undefined> {
@@ -52,6 +77,7 @@ export async function statusReport(home: string = decnetHome()): Promise<StatusR
     ...(s.composePath ? { compose_path: s.composePath } : {}),
     ...(s.logPath ? { log_path: s.logPath } : {}),
     deckies: s.deckies,
+    bait: await baitOf(home),
     ...(counts ? { counts } : {}),
   }
 }
@@ -86,6 +112,10 @@ export async function statusCommand(opts: { json?: boolean }, home: string = dec
     r.deckies.map((d) => [d.name, d.ip, d.hostname, d.os, d.services.map(serviceCell).join(', ')]),
   )
   process.stdout.write(termSafe(runnerLine(r)) + '\n')
+  if (r.bait?.length) {
+    process.stdout.write('\nBait accounts (these logins succeed; every attempt is captured):\n')
+    printTable(['Decky', 'Service', 'User', 'Password'], r.bait.map((b) => [b.decky, b.service, b.user, b.password]))
+  }
   if (r.counts) process.stdout.write(`store: ${r.counts.events} events, ${r.counts.credentials} credentials, ${r.counts.artifacts} artifacts, ${r.counts.attackers} attackers\n`)
 }
 

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net'
 import type { EmulatorFactory, HoneypotContext, Session } from '../../runtime/context.js'
 import { fileTime } from '../shared/ntlmssp.js'
 import { windowsIdentity } from '../shared/windows-identity.js'
+import { smbBaitAccounts } from '../../services/smb.js'
 import { buildShares } from './bait.js'
 import { MAX_PDU } from './constants.js'
 import { SmbConnection } from './connection.js'
@@ -14,19 +15,8 @@ const DAY_MS = 86_400_000
 /** A connection that has not logged on by then is dropped: keepalives alone cannot hold a slot. */
 export const SMB_LOGON_DEADLINE_MS = 60_000
 
-/** Bait accounts from persona keys: `users` ("name:password" per line or comma) and/or `user` + `password`. */
-export function baitAccounts(cfg: Readonly<Record<string, unknown>>): Map<string, string> {
-  const out = new Map<string, string>()
-  const users = cfg.users
-  if (typeof users === 'string') {
-    for (const entry of users.split(/[\n,]+/)) {
-      const i = entry.indexOf(':')
-      if (i > 0) out.set(entry.slice(0, i).trim().toLowerCase(), entry.slice(i + 1).trim())
-    }
-  }
-  if (typeof cfg.user === 'string' && typeof cfg.password === 'string' && cfg.user) out.set(cfg.user.toLowerCase(), cfg.password)
-  return out
-}
+/** Bait accounts from persona keys (one parser, in the plugin: `decnet status` lists the same). */
+export const baitAccounts = smbBaitAccounts
 
 export function serverEnv(ctx: HoneypotContext): ServerEnv {
   const rng = ctx.rng.fork('smb/server')
