@@ -4,14 +4,9 @@
 // The raw server writes the same replies by hand with net.createServer; the
 // emulator adds admission, timers, events, the line server and the persona.
 // Failed logins are not measured: vsftpd's 1 s delay_failed_login bounds them.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { connect, createServer, type AddressInfo } from 'node:net'
-import { randomBytes } from 'node:crypto'
-import { FtpService } from '../src/services/ftp.js'
-import { makeServiceContext } from '../src/runtime/service-runtime.js'
 import { formatTable } from '../src/cli/table.js'
+import { sideBySide, startBenchEmulator } from './kit.js'
 
 export const name = 'ftp (anonymous logins: emulator vs raw sockets)'
 
@@ -72,42 +67,17 @@ function rawServer(): Promise<{ port: number; close: () => void }> {
 }
 
 export async function run(): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), 'decnet-bench-ftp-'))
   let events = 0
-  const plugin = new FtpService()
-  const svc = makeServiceContext({
-    decky: { name: 'decky-01', hostname: 'bench', ip: HOST, osFamily: 'linux', distro: 'debian' },
-    plugin,
-    rawConfig: { pasv_min_port: 40000, pasv_max_port: 40000 },
-    bindAddress: HOST,
-    portMap: new Map([[21, 0], [40000, 0]]),
-    sink: { write: () => void events++ },
-    home,
-    artifactsRoot: join(home, 'a'),
-    installSecret: randomBytes(32),
-    limits: { maxConnections: 100_000, maxConnectionsPerIp: 100_000 },
-  })
-  const { ctx, scope } = svc.openScope()
-  const factory = await plugin.emulator()
-  const hp = factory(ctx)
-  await hp.start()
-  const kitPort = scope.bound.find((b) => b.declared === 21)?.port ?? 0
+  const emu = await startBenchEmulator('ftp', { config: { pasv_min_port: 40000, pasv_max_port: 40000 }, extraPorts: [40000], sink: { write: () => void events++ } })
   const raw = await rawServer()
-  const r: number[] = []
-  const k: number[] = []
+  let rm: number
+  let km: number
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      r.push(await logins(raw.port, LOGINS, round * 2 * LOGINS))
-      k.push(await logins(kitPort, LOGINS, (round * 2 + 1) * LOGINS))
-    }
+    ;[rm, km] = await sideBySide(ROUNDS, (round) => logins(raw.port, LOGINS, round * 2 * LOGINS), (round) => logins(emu.port(21), LOGINS, (round * 2 + 1) * LOGINS))
   } finally {
     raw.close()
-    await scope.close()
-    await hp.stop?.()
-    rmSync(home, { recursive: true, force: true })
+    await emu.stop()
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-  const [rm, km] = [median(r), median(k)]
   process.stdout.write(formatTable(['what', 'raw sockets', 'ftp emulator', 'emulator / raw'], [
     [`anonymous logins/s (${LOGINS} sequential)`, rm.toFixed(0), km.toFixed(0), (km / rm).toFixed(2)],
   ]) + '\n')

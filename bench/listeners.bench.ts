@@ -15,6 +15,7 @@ import { BaseService } from '../src/services/base.js'
 import { makeServiceContext } from '../src/runtime/service-runtime.js'
 import { LineServer } from '../src/honeypots/shared/line-server.js'
 import { formatTable } from '../src/cli/table.js'
+import { sideBySide } from './kit.js'
 
 export const name = 'listeners (emulator kit vs raw sockets)'
 
@@ -96,18 +97,6 @@ async function lineRounds(port: number): Promise<number> {
   return LINES / ((performance.now() - started) / 1000)
 }
 
-/** Runs raw and kit alternately ROUNDS times; the median rate of each. */
-async function sideBySide(raw: () => Promise<number>, kit: () => Promise<number>): Promise<[number, number]> {
-  const r: number[] = []
-  const k: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    r.push(await raw())
-    k.push(await kit())
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-  return [median(r), median(k)]
-}
-
 export async function run(): Promise<void> {
   const rows: string[][] = []
   const k = kit()
@@ -116,7 +105,7 @@ export async function run(): Promise<void> {
     const raw = createServer((s) => s.on('data', (d: Buffer) => s.write(d)).on('error', () => {}))
     await new Promise<void>((r) => raw.listen(0, HOST, () => r()))
     const tcpKit = await k.ctx.listenTcp(7, (s) => s.on('data', (d: Buffer) => s.write(d)))
-    const [rawTcp, kitTcp] = await sideBySide(() => tcpRounds((raw.address() as AddressInfo).port, CONNECTIONS), () => tcpRounds(tcpKit.port, CONNECTIONS))
+    const [rawTcp, kitTcp] = await sideBySide(ROUNDS, () => tcpRounds((raw.address() as AddressInfo).port, CONNECTIONS), () => tcpRounds(tcpKit.port, CONNECTIONS))
     raw.close()
     rows.push(['tcp connect+echo+close', `${rawTcp.toFixed(0)}/s`, `${kitTcp.toFixed(0)}/s`, (kitTcp / rawTcp).toFixed(2)])
 
@@ -125,7 +114,7 @@ export async function run(): Promise<void> {
     rawUdp.on('message', (m, r) => rawUdp.send(m, r.port, r.address))
     await new Promise<void>((r) => rawUdp.bind(0, HOST, () => r()))
     const udpKit = await k.ctx.listenUdp(8, (d) => void d.reply(d.data))
-    const [rawRate, kitRate] = await sideBySide(() => udpRounds(rawUdp.address().port, DATAGRAMS), () => udpRounds(udpKit.port, DATAGRAMS))
+    const [rawRate, kitRate] = await sideBySide(ROUNDS, () => udpRounds(rawUdp.address().port, DATAGRAMS), () => udpRounds(udpKit.port, DATAGRAMS))
     rawUdp.close()
     rows.push(['udp echo round trip', `${rawRate.toFixed(0)}/s`, `${kitRate.toFixed(0)}/s`, (kitRate / rawRate).toFixed(2)])
 
@@ -144,7 +133,7 @@ export async function run(): Promise<void> {
     const kitLines = await k.ctx.listenTcp(9, (socket, session) => {
       new LineServer(socket, session, { maxLineBytes: 8192, onLine: (line, srv) => srv.writeLine(`+OK ${line.raw.length}`) })
     })
-    const [rawL, kitL] = await sideBySide(() => lineRounds((rawLines.address() as AddressInfo).port), () => lineRounds(kitLines.port))
+    const [rawL, kitL] = await sideBySide(ROUNDS, () => lineRounds((rawLines.address() as AddressInfo).port), () => lineRounds(kitLines.port))
     rawLines.close()
     rows.push(['pipelined lines answered', `${rawL.toFixed(0)}/s`, `${kitL.toFixed(0)}/s`, (kitL / rawL).toFixed(2)])
   } finally {

@@ -2,15 +2,11 @@
 // that answers the same exchange with canned lines (ratios: the machine is
 // shared). One login = connect, greeting, USER/PASS (pop3) or LOGIN (imap)
 // with the bait account, the success reply, close.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { connect, createServer, type AddressInfo, type Server } from 'node:net'
-import { randomBytes } from 'node:crypto'
-import { getService, loadServices } from '../src/services/registry.js'
-import { makeServiceContext } from '../src/runtime/service-runtime.js'
+import { loadServices } from '../src/services/registry.js'
 import { mailPersona } from '../src/honeypots/shared/mail/persona.js'
 import { formatTable } from '../src/cli/table.js'
+import { sideBySide, startBenchEmulator } from './kit.js'
 
 export const name = 'mail logins (pop3 / imap emulators vs raw sockets)'
 
@@ -72,41 +68,18 @@ export async function run(): Promise<void> {
   await loadServices()
   const rows: string[][] = []
   for (const slug of ['pop3', 'imap'] as const) {
-    const home = mkdtempSync(join(tmpdir(), `decnet-bench-${slug}-`))
-    const plugin = getService(slug)
-    const declared = slug === 'pop3' ? [110, 995] : [143, 993]
-    const svc = makeServiceContext({
-      decky: { name: 'decky-01', hostname: 'mail', ip: HOST, osFamily: 'linux', distro: 'debian' },
-      plugin,
-      bindAddress: HOST,
-      portMap: new Map(declared.map((p) => [p, 0])),
-      sink: { write: () => {} },
-      home,
-      artifactsRoot: join(home, 'a'),
-      installSecret: randomBytes(32),
-      limits: { maxConnections: 100_000, maxConnectionsPerIp: 100_000 },
-    })
-    const { ctx, scope } = svc.openScope()
-    const factory = await (plugin.emulator() as NonNullable<ReturnType<typeof plugin.emulator>>)
-    await factory(ctx).start()
-    const port = scope.bound.find((b) => b.declared === declared[0])?.port as number
-    const p = mailPersona(ctx)
+    const emu = await startBenchEmulator(slug, { hostname: 'mail' })
+    const port = emu.port(slug === 'pop3' ? 110 : 143)
+    const p = mailPersona(emu.ctx)
     const script: Script = slug === 'pop3'
       ? { greeting: '', steps: [`USER ${p.account.user}`, `PASS ${p.account.password}`], done: /^\+OK Logged in/ }
       : { greeting: '', steps: [`a LOGIN ${p.account.user} "${p.account.password}"`], done: /^a OK/ }
     const baseline = await raw(slug === 'pop3' ? '+OK Dovecot (Debian) ready.' : '* OK Dovecot (Debian) ready.', slug === 'pop3' ? ['+OK', '+OK Logged in.'] : ['a OK Logged in'])
     const rawPort = (baseline.address() as AddressInfo).port
-    const r: number[] = []
-    const k: number[] = []
-    for (let i = 0; i < ROUNDS; i++) {
-      r.push(await logins(rawPort, script, LOGINS))
-      k.push(await logins(port, script, LOGINS))
-    }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-    rows.push([`${slug} bait login`, median(r).toFixed(0), median(k).toFixed(0), (median(k) / median(r)).toFixed(2)])
+    const [rawRate, emuRate] = await sideBySide(ROUNDS, () => logins(rawPort, script, LOGINS), () => logins(port, script, LOGINS))
+    rows.push([`${slug} bait login`, rawRate.toFixed(0), emuRate.toFixed(0), (emuRate / rawRate).toFixed(2)])
     baseline.close()
-    await scope.close()
-    rmSync(home, { recursive: true, force: true })
+    await emu.stop()
   }
   process.stdout.write(formatTable(['logins/s', 'raw sockets', 'emulator', 'emulator / raw'], rows) + '\n')
   process.stdout.write(`(medians of ${ROUNDS} alternating rounds of ${LOGINS} sequential logins)\n`)

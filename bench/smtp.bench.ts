@@ -3,15 +3,11 @@
 // shared). One message = connect, greeting, EHLO + MAIL + RCPT + DATA
 // pipelined, 354, a 4 KiB body and ".", QUIT, close. The emulator parses,
 // stores the message as an artifact (disk) and emits its events.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { connect, createServer, type AddressInfo, type Server } from 'node:net'
-import { randomBytes } from 'node:crypto'
-import { getService, loadServices } from '../src/services/registry.js'
-import { makeServiceContext } from '../src/runtime/service-runtime.js'
+import { loadServices } from '../src/services/registry.js'
 import { mailPersona } from '../src/honeypots/shared/mail/persona.js'
 import { formatTable } from '../src/cli/table.js'
+import { sideBySide, startBenchEmulator } from './kit.js'
 
 export const name = 'smtp messages (smtp emulator vs raw sockets)'
 
@@ -76,38 +72,16 @@ function raw(): Promise<Server> {
 
 export async function run(): Promise<void> {
   await loadServices()
-  const home = mkdtempSync(join(tmpdir(), 'decnet-bench-smtp-'))
-  const plugin = getService('smtp')
-  const svc = makeServiceContext({
-    decky: { name: 'decky-01', hostname: 'mail', ip: HOST, osFamily: 'linux', distro: 'debian' },
-    plugin,
-    bindAddress: HOST,
-    portMap: new Map([[25, 0], [587, 0]]),
-    sink: { write: () => {} },
-    home,
-    artifactsRoot: join(home, 'a'),
-    installSecret: randomBytes(32),
-    limits: { maxConnections: 100_000, maxConnectionsPerIp: 100_000 },
-  })
-  const { ctx, scope } = svc.openScope()
-  const factory = await (plugin.emulator() as NonNullable<ReturnType<typeof plugin.emulator>>)
-  await factory(ctx).start()
-  const port = scope.bound.find((b) => b.declared === 25)?.port as number
-  const rcpt = `postmaster@${mailPersona(ctx).domain}`
+  const emu = await startBenchEmulator('smtp', { hostname: 'mail' })
+  const port = emu.port(25)
+  const rcpt = `postmaster@${mailPersona(emu.ctx).domain}`
   const baseline = await raw()
   const rawPort = (baseline.address() as AddressInfo).port
-  const r: number[] = []
-  const k: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    r.push(await messages(rawPort, rcpt, MESSAGES))
-    k.push(await messages(port, rcpt, MESSAGES))
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+  const [rawRate, emuRate] = await sideBySide(ROUNDS, () => messages(rawPort, rcpt, MESSAGES), () => messages(port, rcpt, MESSAGES))
   baseline.close()
-  await scope.close()
-  rmSync(home, { recursive: true, force: true })
+  await emu.stop()
   process.stdout.write(formatTable(['messages/s', 'raw sockets', 'emulator', 'emulator / raw'], [
-    ['4 KiB message, one per connection', median(r).toFixed(0), median(k).toFixed(0), (median(k) / median(r)).toFixed(2)],
+    ['4 KiB message, one per connection', rawRate.toFixed(0), emuRate.toFixed(0), (emuRate / rawRate).toFixed(2)],
   ]) + '\n')
   process.stdout.write(`(medians of ${ROUNDS} alternating rounds of ${MESSAGES} sequential messages; the emulator also stores each as an artifact)\n`)
 }

@@ -4,15 +4,11 @@
 // option, as hydra does), the login prompt, the bait account, the shell prompt,
 // close. Both sides pause 40 ms before the banner like login's exec
 // (TELNET_LIMITS.execDelayMs), so the ratio measures the emulator's own cost.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { connect, createServer, type AddressInfo, type Server } from 'node:net'
-import { randomBytes } from 'node:crypto'
-import { getService, loadServices } from '../src/services/registry.js'
-import { makeServiceContext } from '../src/runtime/service-runtime.js'
+import { loadServices } from '../src/services/registry.js'
 import { formatTable } from '../src/cli/table.js'
 import { TELNET_LIMITS } from '../src/honeypots/telnet/connection.js'
+import { sideBySide, startBenchEmulator } from './kit.js'
 
 export const name = 'telnet logins (emulator vs raw sockets)'
 
@@ -84,38 +80,15 @@ function raw(): Promise<Server> {
 
 export async function run(): Promise<void> {
   await loadServices()
-  const home = mkdtempSync(join(tmpdir(), 'decnet-bench-telnet-'))
-  const plugin = getService('telnet')
-  const svc = makeServiceContext({
-    decky: { name: 'decky-01', hostname: 'bench', ip: HOST, osFamily: 'linux', distro: 'debian' },
-    plugin,
-    rawConfig: {},
-    bindAddress: HOST,
-    portMap: new Map([[23, 0]]),
-    sink: { write: () => {} },
-    home,
-    artifactsRoot: join(home, 'a'),
-    installSecret: randomBytes(32),
-    limits: { maxConnections: 100_000, maxConnectionsPerIp: 100_000 },
-  })
-  const { ctx, scope } = svc.openScope()
-  const factory = await (plugin.emulator() as NonNullable<ReturnType<typeof plugin.emulator>>)
-  await factory(ctx).start()
-  const port = scope.bound.find((b) => b.declared === 23)?.port as number
+  const emu = await startBenchEmulator('telnet')
+  const port = emu.port(23)
   const baseline = await raw()
   const rawPort = (baseline.address() as AddressInfo).port
-  const r: number[] = []
-  const k: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    r.push(await logins(rawPort, LOGINS))
-    k.push(await logins(port, LOGINS))
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+  const [rawRate, emuRate] = await sideBySide(ROUNDS, () => logins(rawPort, LOGINS), () => logins(port, LOGINS))
   process.stdout.write(formatTable(['logins/s', 'raw sockets', 'emulator', 'emulator / raw'], [
-    ['telnet bait login (shell prompt)', median(r).toFixed(0), median(k).toFixed(0), (median(k) / median(r)).toFixed(2)],
+    ['telnet bait login (shell prompt)', rawRate.toFixed(0), emuRate.toFixed(0), (emuRate / rawRate).toFixed(2)],
   ]) + '\n')
   process.stdout.write(`(medians of ${ROUNDS} alternating rounds of ${LOGINS} logins, ${CONCURRENCY} at a time)\n`)
   baseline.close()
-  await scope.close()
-  rmSync(home, { recursive: true, force: true })
+  await emu.stop()
 }
