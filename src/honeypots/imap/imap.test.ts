@@ -1,38 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, type Socket } from 'node:net'
-import type { TLSSocket } from 'node:tls'
 import { ImapFlow } from 'imapflow'
 import { startEmulator } from '../../../test/helpers/emulator.js'
 import { mailPersona } from '../shared/mail/persona.js'
 import { tokenize } from './parser.js'
-
-function lines(sock: Socket | TLSSocket) {
-  let buf = ''
-  const waiting: (() => void)[] = []
-  const onData = (d: Buffer) => {
-    buf += d.toString('latin1')
-    waiting.splice(0).forEach((w) => w())
-  }
-  sock.on('data', onData)
-  sock.on('close', () => waiting.splice(0).forEach((w) => w()))
-  return {
-    until: async (pred: (b: string) => boolean): Promise<string> => {
-      while (!pred(buf)) {
-        if (sock.destroyed) throw new Error(`closed; got ${JSON.stringify(buf)}`)
-        await new Promise<void>((r) => waiting.push(r))
-      }
-      const out = buf
-      buf = ''
-      return out
-    },
-    send: (s: string) => sock.write(`${s}\r\n`),
-    detach: () => sock.off('data', onData),
-  }
-}
-
-const open = (host: string, port: number, localAddress: string) =>
-  new Promise<Socket>((res, rej) => { const s = connect({ host, port, localAddress }, () => res(s)); s.once('error', rej) })
+import { openFrom, textClient } from '../../../test/helpers/text-client.js'
 
 const GREETING = '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN AUTH=LOGIN] Dovecot (Debian) ready.\r\n'
 
@@ -86,9 +58,9 @@ test('imapflow LOGIN over implicit TLS (993): a failed login is captured exactly
 test('raw: greeting, tags echoed, AUTHENTICATE LOGIN continuation, literals, source address', async (t) => {
   const h = await startEmulator(t, 'imap')
   const p = mailPersona(h.ctx)
-  const s = await open(h.host, h.port(143), h.client)
+  const s = await openFrom(h.host, h.port(143), h.client)
   t.after(() => s.destroy())
-  const c = lines(s)
+  const c = textClient(s)
   assert.equal(await c.until((b) => b.endsWith('\r\n')), GREETING)
   c.send('x.1 CAPABILITY')
   assert.equal(await c.until((b) => b.includes('x.1 ')), `${GREETING.slice(2).replace(/^OK \[/, '* ').replace(/\] Dovecot.*$/s, '\r\n')}x.1 OK Pre-login capabilities listed, post-login capabilities have more.\r\n`)
@@ -121,9 +93,9 @@ test('raw: greeting, tags echoed, AUTHENTICATE LOGIN continuation, literals, sou
 test('hostile: a {4294967295} literal and an over-long line are refused without allocation', async (t) => {
   const h = await startEmulator(t, 'imap')
   const before = process.memoryUsage().arrayBuffers
-  const s = await open(h.host, h.port(143), h.client)
+  const s = await openFrom(h.host, h.port(143), h.client)
   t.after(() => s.destroy())
-  const c = lines(s)
+  const c = textClient(s)
   await c.until((b) => b.endsWith('\r\n'))
   c.send('t1 LOGIN {4294967295}')
   assert.equal(await c.until((b) => b.endsWith('\r\n')), 't1 NO [TOOBIG] Literal too large.\r\n')
@@ -133,9 +105,9 @@ test('hostile: a {4294967295} literal and an over-long line are refused without 
   assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024)
   assert.ok(h.sink.events.some((e) => e.type === 'protocol_error' && e.fields.size === '4294967295'))
 
-  const s2 = await open(h.host, h.port(143), h.client)
+  const s2 = await openFrom(h.host, h.port(143), h.client)
   t.after(() => s2.destroy())
-  const c2 = lines(s2)
+  const c2 = textClient(s2)
   await c2.until((b) => b.endsWith('\r\n'))
   s2.write(`a1 LOGIN ${'x'.repeat(200_000)}\r\n`)
   assert.equal(await c2.until((b) => b.endsWith('\r\n')), '* BYE Input buffer full, aborting\r\n')

@@ -1,37 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { connect, type Socket } from 'node:net'
-import { connect as tlsConnect, type TLSSocket } from 'node:tls'
+import { connect as tlsConnect } from 'node:tls'
 import Pop3Command from 'node-pop3'
 import { startEmulator } from '../../../test/helpers/emulator.js'
 import { mailPersona } from '../shared/mail/persona.js'
-
-/** A line-reading client over a socket. */
-function lines(sock: Socket | TLSSocket) {
-  let buf = ''
-  const waiting: (() => void)[] = []
-  const onData = (d: Buffer) => {
-    buf += d.toString('latin1')
-    waiting.splice(0).forEach((w) => w())
-  }
-  sock.on('data', onData)
-  const until = async (pred: (b: string) => boolean): Promise<string> => {
-    while (!pred(buf)) await new Promise<void>((r) => { waiting.push(r); sock.once('close', r) }).then(() => { if (sock.destroyed && !pred(buf)) throw new Error(`closed; got ${JSON.stringify(buf)}`) })
-    const out = buf
-    buf = ''
-    return out
-  }
-  return {
-    line: () => until((b) => b.includes('\r\n')),
-    multi: () => until((b) => b.endsWith('\r\n.\r\n')),
-    send: (s: string) => sock.write(`${s}\r\n`),
-    detach: () => sock.off('data', onData),
-  }
-}
-
-const open = (host: string, port: number, localAddress: string) =>
-  new Promise<Socket>((res, rej) => { const s = connect({ host, port, localAddress }, () => res(s)); s.once('error', rej) })
+import { openFrom, textClient } from '../../../test/helpers/text-client.js'
 
 test('node-pop3: bait login lists, reads a message; a failed login is captured with the exact secret', async (t) => {
   const h = await startEmulator(t, 'pop3', {}, { kernelSource: true, decky: { hostname: 'mx2.halvorsen.de' } })
@@ -63,9 +37,9 @@ test('node-pop3: bait login lists, reads a message; a failed login is captured w
 test('greeting, CAPA, APOP digest verifiable from the logged challenge, source address', async (t) => {
   const h = await startEmulator(t, 'pop3', {}, { decky: { hostname: 'mail01' } })
   const p = mailPersona(h.ctx)
-  const s = await open(h.host, h.port(110), h.client)
+  const s = await openFrom(h.host, h.port(110), h.client)
   t.after(() => s.destroy())
-  const c = lines(s)
+  const c = textClient(s)
   const greeting = await c.line()
   const m = /^\+OK Dovecot \(Debian\) ready\. (<[0-9a-f]+\.[0-9a-f]+\.[0-9a-f]+\.[A-Za-z0-9+/=]+@([^>]+)>)\r\n$/.exec(greeting)
   assert.ok(m, greeting)
@@ -93,16 +67,16 @@ test('greeting, CAPA, APOP digest verifiable from the logged challenge, source a
 test('STLS discards pipelined plaintext; AUTH PLAIN over TLS; implicit TLS on 995', async (t) => {
   const h = await startEmulator(t, 'pop3')
   const p = mailPersona(h.ctx)
-  const s = await open(h.host, h.port(110), h.client)
+  const s = await openFrom(h.host, h.port(110), h.client)
   t.after(() => s.destroy())
-  const c = lines(s)
+  const c = textClient(s)
   await c.line()
   s.write('STLS\r\nUSER injected\r\n')
   assert.equal(await c.line(), '+OK Begin TLS negotiation now.\r\n')
   c.detach()
   const tls = tlsConnect({ socket: s, rejectUnauthorized: false })
   await new Promise((r) => tls.once('secureConnect', r))
-  const ct = lines(tls)
+  const ct = textClient(tls)
   const plain = Buffer.from(`\0${p.account.user}\0${p.account.password}`).toString('base64')
   ct.send('AUTH PLAIN')
   assert.equal(await ct.line(), '+ \r\n')
@@ -114,9 +88,9 @@ test('STLS discards pipelined plaintext; AUTH PLAIN over TLS; implicit TLS on 99
   assert.deepEqual([a?.fields.mechanism, a?.fields.tls, a?.fields.outcome], ['PLAIN', 'true', 'success'])
   tls.destroy()
 
-  const t2 = tlsConnect({ socket: await open(h.host, h.port(995), h.client), rejectUnauthorized: false })
+  const t2 = tlsConnect({ socket: await openFrom(h.host, h.port(995), h.client), rejectUnauthorized: false })
   t.after(() => t2.destroy())
-  const c2 = lines(t2)
+  const c2 = textClient(t2)
   assert.match(await c2.line(), /^\+OK Dovecot \(Debian\) ready\. </)
   c2.send('AUTH LOGIN')
   assert.equal(await c2.line(), '+ VXNlcm5hbWU6\r\n')
@@ -130,9 +104,9 @@ test('STLS discards pipelined plaintext; AUTH PLAIN over TLS; implicit TLS on 99
 
 test('an over-long line is refused and the connection closed', async (t) => {
   const h = await startEmulator(t, 'pop3')
-  const s = await open(h.host, h.port(110), h.client)
+  const s = await openFrom(h.host, h.port(110), h.client)
   t.after(() => s.destroy())
-  const c = lines(s)
+  const c = textClient(s)
   await c.line()
   s.write(`USER ${'a'.repeat(100_000)}\r\n`)
   assert.equal(await c.line(), '-ERR Input buffer full, aborting\r\n')

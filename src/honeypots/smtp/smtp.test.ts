@@ -2,45 +2,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, createHmac } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { connect, type Socket } from 'node:net'
+import { type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import nodemailer from 'nodemailer'
 import { startEmulator } from '../../../test/helpers/emulator.js'
 import { mailPersona } from '../shared/mail/persona.js'
 import { parseMessage } from './mime.js'
-
-/** A reply-reading client over a socket: `reply()` resolves with one whole SMTP reply. */
-export function smtpClient(sock: Socket | TLSSocket) {
-  let buf = ''
-  const waiting: (() => void)[] = []
-  const onData = (d: Buffer) => {
-    buf += d.toString('latin1')
-    waiting.splice(0).forEach((w) => w())
-  }
-  sock.on('data', onData)
-  sock.on('close', () => waiting.splice(0).forEach((w) => w()))
-  const complete = () => /(^|\r\n)\d{3} [^\r\n]*\r\n/.exec(buf)
-  return {
-    async reply(): Promise<string> {
-      for (;;) {
-        const m = complete()
-        if (m) {
-          const end = m.index + m[0].length
-          const out = buf.slice(0, end)
-          buf = buf.slice(end)
-          return out
-        }
-        if (sock.destroyed) throw new Error(`closed; got ${JSON.stringify(buf)}`)
-        await new Promise<void>((r) => waiting.push(r))
-      }
-    },
-    send: (s: string | Buffer) => sock.write(typeof s === 'string' ? `${s}\r\n` : s),
-    detach: () => sock.off('data', onData),
-  }
-}
-
-export const open = (host: string, port: number, localAddress: string) =>
-  new Promise<Socket>((res, rej) => { const s = connect({ host, port, localAddress }, () => res(s)); s.once('error', rej) })
+import { openFrom, textClient } from '../../../test/helpers/text-client.js'
 
 const closed = (s: Socket | TLSSocket) => new Promise<void>((r) => (s.destroyed ? r() : s.once('close', () => r())))
 
@@ -123,9 +91,9 @@ test('relay denied for a foreign recipient on smtp, with Postfix\'s reply and co
   assert.deepEqual([d?.fields.address, d?.fields.outcome, d?.fields.src_ip], ['someone@gmail.example', 'relay_denied', h.client])
   assert.equal(h.sink.ofType('artifact').length, 0)
 
-  const s = await open(h.host, h.port(25), h.client)
+  const s = await openFrom(h.host, h.port(25), h.client)
   t.after(() => s.destroy())
-  const c = smtpClient(s)
+  const c = textClient(s)
   assert.equal(await c.reply(), '220 mail.example.org ESMTP Postfix (Debian/GNU)\r\n')
   c.send('EHLO probe')
   assert.equal(await c.reply(), '250-mail.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n')
@@ -154,9 +122,9 @@ test('relay denied for a foreign recipient on smtp, with Postfix\'s reply and co
 test('STARTTLS discards pipelined plaintext; CRAM-MD5 logs its challenge and a hashcat 16400 line; the bait digest logs in', async (t) => {
   const h = await startEmulator(t, 'smtp', { auth_mechanisms: 'PLAIN LOGIN CRAM-MD5' })
   const p = mailPersona(h.ctx)
-  const s = await open(h.host, h.port(25), h.client)
+  const s = await openFrom(h.host, h.port(25), h.client)
   t.after(() => s.destroy())
-  const c = smtpClient(s)
+  const c = textClient(s)
   await c.reply()
   c.send('EHLO x')
   await c.reply()
@@ -165,7 +133,7 @@ test('STARTTLS discards pipelined plaintext; CRAM-MD5 logs its challenge and a h
   c.detach()
   const tls = tlsConnect({ socket: s, rejectUnauthorized: false })
   await new Promise((r) => tls.once('secureConnect', r))
-  const ct = smtpClient(tls)
+  const ct = textClient(tls)
   ct.send('EHLO x')
   const ehlo = await ct.reply()
   assert.ok(ehlo.includes('250-AUTH PLAIN LOGIN CRAM-MD5\r\n') && !ehlo.includes('STARTTLS'), ehlo)
@@ -190,9 +158,9 @@ test('STARTTLS discards pipelined plaintext; CRAM-MD5 logs its challenge and a h
 
 test('submission (587): STARTTLS first, then AUTH; unauthenticated recipients are refused', async (t) => {
   const h = await startEmulator(t, 'smtp')
-  const s = await open(h.host, h.port(587), h.client)
+  const s = await openFrom(h.host, h.port(587), h.client)
   t.after(() => s.destroy())
-  const c = smtpClient(s)
+  const c = textClient(s)
   await c.reply()
   c.send('EHLO x')
   assert.ok(!(await c.reply()).includes('AUTH'))
@@ -205,17 +173,17 @@ test('submission (587): STARTTLS first, then AUTH; unauthenticated recipients ar
 test('hostile: an over-long line, DATA over the size limit (truncated, 552, still in sync), BDAT chunks and a huge BDAT refused', async (t) => {
   const h = await startEmulator(t, 'smtp', { message_size_limit: 4096 }, { decky: { hostname: 'mx.example.net' } })
   const local = 'info@example.net'
-  const s1 = await open(h.host, h.port(25), h.client)
+  const s1 = await openFrom(h.host, h.port(25), h.client)
   t.after(() => s1.destroy())
-  const c1 = smtpClient(s1)
+  const c1 = textClient(s1)
   await c1.reply()
   s1.write(`HELO ${'a'.repeat(100_000)}\r\n`)
   assert.equal(await c1.reply(), '500 5.5.0 Error: line too long\r\n')
   await closed(s1)
 
-  const s = await open(h.host, h.port(25), h.client)
+  const s = await openFrom(h.host, h.port(25), h.client)
   t.after(() => s.destroy())
-  const c = smtpClient(s)
+  const c = textClient(s)
   await c.reply()
   c.send('EHLO x')
   await c.reply()
